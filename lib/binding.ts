@@ -1,0 +1,100 @@
+// The only module that loads the native addon. Everything native is reached through `binding()`.
+import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+
+/** What one poller round of a native producer reports: see native/producer.cc DispatchToJs. */
+export type SettledRow = [id: number, delivered: number, failedIndices?: Uint32Array, failedCodes?: Int32Array]
+export type NativeLog = [level: number, facility: string, message: string]
+export type DispatchCallback = (settled: SettledRow[], stats: string[], errors: Error[], logs: NativeLog[]) => void
+
+export interface NativeProducerStats {
+  produced: number
+  delivered: number
+  failed: number
+  bytesDelivered: number
+  backlog: number
+  pendingBatches: number
+  librdkafkaQueued: number
+}
+
+export interface NativeProducer {
+  produceBatch(
+    topic: string,
+    id: number,
+    values: Array<Buffer | null>,
+    keys: Array<Buffer | null> | undefined,
+    partitions: Int32Array | undefined,
+    timestamps: Float64Array | undefined,
+    headers: Array<Array<string | Buffer | null> | undefined> | undefined,
+  ): void
+  flush(timeoutMs: number): Promise<number>
+  close(timeoutMs: number): Promise<number>
+  ping(timeoutMs: number): Promise<number>
+  stats(): NativeProducerStats
+}
+
+export interface NativeMockCluster {
+  bootstraps(): string
+  createTopic(name: string, partitions: number, replicationFactor: number): void
+  setBrokerDown(id: number): void
+  setBrokerUp(id: number): void
+  pushRequestErrors(apiKey: number, codes: Int32Array): void
+  close(): void
+}
+
+export interface Binding {
+  Producer: new (config: Record<string, string>, onEvents: DispatchCallback, exitFlushMs: number) => NativeProducer
+  MockCluster: new (brokers: number) => NativeMockCluster
+  errorCodes(): Array<[number, string, string, boolean]>
+  librdkafkaVersion(): string
+}
+
+/** The package root: the nearest folder above this file whose package.json names turbokafka. */
+function packageRoot(): string {
+  let dir = __dirname
+  for (let i = 0; i < 6; i++) {
+    const pkg = path.join(dir, 'package.json')
+    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).name === 'turbokafka') return dir
+    dir = path.dirname(dir)
+  }
+  throw new Error(`turbokafka: cannot find the package root above ${__dirname}`)
+}
+
+function explain(err: unknown, root: string): Error {
+  const message = err instanceof Error ? err.message : String(err)
+  let hint: string
+  if (/No native build was found/.test(message)) {
+    hint =
+      `there is no prebuilt binary for ${process.platform}-${process.arch} and no local build in ${root}/build. ` +
+      `Build from source with \`npm rebuild turbokafka\` (needs a C++ compiler, pkg-config and librdkafka's ` +
+      `development files, e.g. \`apt-get install librdkafka-dev\`).`
+  } else if (/cannot open shared object file/.test(message)) {
+    const lib = /([\w.+-]+\.so[\w.]*)/.exec(message)?.[1] ?? 'a shared library'
+    hint = `the binary needs ${lib}, which this system does not have. Install it (for librdkafka.so: \`apt-get install librdkafka1\`) or rebuild.`
+  } else if (/GLIBC_|version `/.test(message)) {
+    hint = 'the binary was built against a newer C library than this system has; rebuild from source.'
+  } else {
+    hint = 'the native addon failed to load.'
+  }
+  const e = new Error(`turbokafka: ${hint}\n  loader said: ${message}`, { cause: err })
+  return e
+}
+
+let cached: Binding | undefined
+let failure: Error | undefined
+
+/** Loads the addon once (prebuilds/ first, then build/). Throws an explanation when it cannot. */
+export function binding(): Binding {
+  if (cached) return cached
+  if (failure) throw failure
+  const root = packageRoot()
+  try {
+    const load = createRequire(__filename)('node-gyp-build') as (dir: string) => Binding
+    cached = load(root)
+    return cached
+  } catch (err) {
+    failure = explain(err, root)
+    throw failure
+  }
+}

@@ -1,0 +1,118 @@
+import { invalidArg } from './errors'
+
+/** A librdkafka configuration value; numbers and booleans are passed as their string form. */
+export type ConfigValue = string | number | boolean
+
+/** Named sets of librdkafka settings; the keys you pass yourself override a preset's. */
+export type Preset = 'throughput' | 'latency' | 'durable'
+
+export const PRESETS: Readonly<Record<Preset, Readonly<Record<string, ConfigValue>>>> = {
+  // Idempotent, acks=all: no duplicates and no reordering on retries. The default, as in
+  // Kafka's own Java client since 3.0.
+  durable: {
+    'enable.idempotence': true,
+    acks: 'all',
+    'max.in.flight.requests.per.connection': 5,
+    'linger.ms': 5,
+  },
+  // Large batches and a deep local queue; acks from the leader only. Not idempotent.
+  throughput: {
+    'enable.idempotence': false,
+    acks: 1,
+    'linger.ms': 20,
+    'batch.num.messages': 10000,
+    'batch.size': 1000000,
+    'queue.buffering.max.messages': 1000000,
+    'queue.buffering.max.kbytes': 1048576,
+  },
+  // Send at once; acks from the leader only. Not idempotent.
+  latency: {
+    'enable.idempotence': false,
+    acks: 1,
+    'linger.ms': 0,
+    'socket.nagle.disable': true,
+  },
+}
+
+/** Options turbokafka itself reads; everything else in a config object goes to librdkafka. */
+export interface ProducerOptions {
+  /** Settings to start from (default `durable`). */
+  preset?: Preset
+  /**
+   * At process or worker exit with the producer still open, how long in-flight messages may
+   * still be delivered before the producer is torn down (default 1000 ms).
+   */
+  exitFlushTimeoutMs?: number
+}
+
+/** librdkafka's configuration keys (see its CONFIGURATION.md) plus turbokafka's own options. */
+export type ProducerConfig = ProducerOptions & { [key: string]: ConfigValue | undefined }
+
+const OWN_KEYS = new Set(['preset', 'exitFlushTimeoutMs'])
+
+export interface ResolvedProducerConfig {
+  librdkafka: Record<string, string>
+  preset: Preset
+  exitFlushTimeoutMs: number
+}
+
+function isAllAcks(v: ConfigValue): boolean {
+  return v === 'all' || v === -1 || v === '-1'
+}
+
+/** Checks types, applies the preset and turns every value into librdkafka's string form. */
+export function resolveProducerConfig(config: ProducerConfig | undefined): ResolvedProducerConfig {
+  if (config === undefined) config = {}
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    throw invalidArg('producer config must be an object of librdkafka keys')
+  }
+  const preset = config.preset ?? 'durable'
+  if (typeof preset !== 'string' || !Object.hasOwn(PRESETS, preset)) {
+    throw invalidArg(`config "preset": must be one of ${Object.keys(PRESETS).join(', ')} (got ${describe(preset)})`, {
+      key: 'preset',
+    })
+  }
+  const exitFlushTimeoutMs = config.exitFlushTimeoutMs ?? 1000
+  if (!Number.isInteger(exitFlushTimeoutMs) || exitFlushTimeoutMs < 0 || exitFlushTimeoutMs > 2 ** 31 - 1) {
+    throw invalidArg(`config "exitFlushTimeoutMs": must be a non-negative integer (got ${describe(exitFlushTimeoutMs)})`, {
+      key: 'exitFlushTimeoutMs',
+    })
+  }
+
+  const merged: Record<string, ConfigValue> = { 'client.id': 'turbokafka', ...PRESETS[preset] }
+  for (const [key, value] of Object.entries(config)) {
+    if (OWN_KEYS.has(key) || value === undefined) continue
+    if (typeof value === 'number' ? !Number.isFinite(value) : typeof value !== 'string' && typeof value !== 'boolean') {
+      throw invalidArg(`config "${key}": must be a string, a finite number or a boolean (got ${describe(value)})`, { key })
+    }
+    merged[key] = value
+  }
+
+  // The durable preset's idempotence requires acks=all; say so instead of letting librdkafka
+  // refuse a combination the user only half chose.
+  if (
+    merged['enable.idempotence'] === true &&
+    config['enable.idempotence'] === undefined &&
+    config.acks !== undefined &&
+    !isAllAcks(config.acks)
+  ) {
+    throw invalidArg(
+      `config "acks": ${String(config.acks)} conflicts with preset "${preset}", which is idempotent and needs acks=all. ` +
+        `Use preset "throughput" or "latency", or set enable.idempotence: false.`,
+      { key: 'acks' },
+    )
+  }
+
+  const librdkafka: Record<string, string> = {}
+  for (const [key, value] of Object.entries(merged)) librdkafka[key] = String(value)
+  return { librdkafka, preset, exitFlushTimeoutMs }
+}
+
+export function describe(v: unknown): string {
+  if (v === null) return 'null'
+  if (Array.isArray(v)) return 'array'
+  if (Buffer.isBuffer(v)) return 'Buffer'
+  if (typeof v === 'string') return `string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`
+  if (typeof v === 'number') return `number ${v}`
+  return typeof v
+}

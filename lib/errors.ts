@@ -1,0 +1,88 @@
+/** Codes turbokafka itself raises before anything reaches librdkafka (librdkafka's numbering). */
+const LOCAL_CODES: Record<string, number> = {
+  _INVALID_ARG: -186,
+  _STATE: -172,
+  _TIMED_OUT: -185,
+  _FAIL: -196,
+}
+
+export interface KafkaErrorOptions {
+  /** librdkafka's name for the error, without the `RD_KAFKA_RESP_ERR_` prefix. */
+  code: string
+  /** librdkafka's numeric code (negative for local errors, Kafka protocol codes otherwise). */
+  errno?: number
+  retriable?: boolean
+  fatal?: boolean
+  cause?: unknown
+}
+
+/**
+ * Every error turbokafka reports: bad input, configuration, delivery failures and client errors.
+ *
+ * `code` is librdkafka's error name without the `RD_KAFKA_RESP_ERR_` prefix, e.g.
+ * `MSG_SIZE_TOO_LARGE` (from the broker) or `_MSG_TIMED_OUT` (local, leading underscore).
+ */
+export class KafkaError extends Error {
+  readonly code: string
+  readonly errno: number
+  /** Retrying the same operation may succeed. */
+  readonly retriable: boolean
+  /** The client can no longer be used (e.g. an idempotence violation); create a new one. */
+  readonly fatal: boolean
+  /** For bad input inside a batch: the index of the offending message. */
+  index?: number
+  /** For configuration errors: the offending key. */
+  key?: string
+
+  constructor(message: string, options: KafkaErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'KafkaError'
+    this.code = options.code
+    this.errno = options.errno ?? LOCAL_CODES[options.code] ?? -1
+    this.retriable = options.retriable ?? false
+    this.fatal = options.fatal ?? false
+  }
+
+  /** Turns an error thrown by the native side (or anything else) into a KafkaError. */
+  static from(err: unknown): KafkaError {
+    if (err instanceof KafkaError) return err
+    if (err instanceof Error && typeof (err as { code?: unknown }).code === 'string') {
+      const e = err as Error & { code: string; errno?: number; retriable?: boolean; fatal?: boolean; key?: string }
+      const out = new KafkaError(e.message, { code: e.code, errno: e.errno, retriable: e.retriable, fatal: e.fatal })
+      if (e.key !== undefined) out.key = e.key
+      out.stack = e.stack
+      return out
+    }
+    if (err instanceof TypeError) return invalidArg(err.message)
+    return new KafkaError(String(err instanceof Error ? err.message : err), { code: '_FAIL', cause: err })
+  }
+}
+
+/** A KafkaError for bad input (code `_INVALID_ARG`). */
+export function invalidArg(message: string, extra?: { index?: number; key?: string }): KafkaError {
+  const e = new KafkaError(message, { code: '_INVALID_ARG' })
+  if (extra?.index !== undefined) e.index = extra.index
+  if (extra?.key !== undefined) e.key = extra.key
+  return e
+}
+
+export function stateError(message: string): KafkaError {
+  return new KafkaError(message, { code: '_STATE' })
+}
+
+interface CodeInfo {
+  name: string
+  description: string
+  retriable: boolean
+}
+
+let codeTable: Map<number, CodeInfo> | undefined
+
+/** librdkafka's table of error codes, read once from the native side. */
+export function describeErrno(errno: number, rows: () => Array<[number, string, string, boolean]>): CodeInfo {
+  if (codeTable === undefined) {
+    codeTable = new Map()
+    for (const [num, name, description, retriable] of rows()) codeTable.set(num, { name, description, retriable })
+  }
+  return codeTable.get(errno) ?? { name: `ERR_${errno}`, description: `error ${errno}`, retriable: false }
+}

@@ -1,0 +1,87 @@
+import { binding, type NativeMockCluster } from './binding'
+import { describe } from './config'
+import { invalidArg, KafkaError, stateError } from './errors'
+
+export interface MockClusterOptions {
+  /** Number of brokers, each listening on its own 127.0.0.1 port (default 1). */
+  brokers?: number
+}
+
+function positiveInt(name: string, v: unknown, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) {
+    throw invalidArg(`${name} must be an integer from 1 to ${max} (got ${describe(v)})`)
+  }
+  return v
+}
+
+/**
+ * librdkafka's embedded mock cluster: Kafka-protocol brokers on 127.0.0.1, in this process, no
+ * JVM. For tests and benchmarks. It keeps only the newest few MB of each partition.
+ */
+export class MockCluster {
+  #native: NativeMockCluster | undefined
+  readonly #bootstrap: string
+  readonly brokers: number
+
+  private constructor(native: NativeMockCluster, brokers: number) {
+    this.#native = native
+    this.#bootstrap = native.bootstraps()
+    this.brokers = brokers
+  }
+
+  /** Starts a cluster; topics are created on first use, or explicitly with createTopic. */
+  static async start(options: MockClusterOptions = {}): Promise<MockCluster> {
+    const brokers = positiveInt('brokers', options.brokers ?? 1, 64)
+    try {
+      return new MockCluster(new (binding().MockCluster)(brokers), brokers)
+    } catch (err) {
+      throw KafkaError.from(err)
+    }
+  }
+
+  /** `host:port,...` of every broker, for `bootstrap.servers`. */
+  get bootstrapServers(): string {
+    return this.#bootstrap
+  }
+
+  #live(): NativeMockCluster {
+    if (this.#native === undefined) throw stateError('mock cluster is closed')
+    return this.#native
+  }
+
+  async createTopic(name: string, partitions = 1, replicationFactor = 1): Promise<void> {
+    if (typeof name !== 'string' || name.length === 0) throw invalidArg(`topic name must be a non-empty string`)
+    positiveInt('partitions', partitions, 100_000)
+    positiveInt('replicationFactor', replicationFactor, this.brokers)
+    try {
+      this.#live().createTopic(name, partitions, replicationFactor)
+    } catch (err) {
+      throw KafkaError.from(err)
+    }
+  }
+
+  /** The broker stops accepting connections and drops the ones it has (ids start at 1). */
+  setBrokerDown(id: number): void {
+    this.#live().setBrokerDown(positiveInt('broker id', id, this.brokers))
+  }
+
+  setBrokerUp(id: number): void {
+    this.#live().setBrokerUp(positiveInt('broker id', id, this.brokers))
+  }
+
+  /**
+   * The next `errnos.length` requests with Kafka API key `apiKey` (e.g. 0 for Produce) fail with
+   * these librdkafka error numbers, in order.
+   */
+  pushRequestErrors(apiKey: number, errnos: number[]): void {
+    if (!Number.isInteger(apiKey) || apiKey < 0) throw invalidArg('apiKey must be a non-negative integer')
+    this.#live().pushRequestErrors(apiKey, Int32Array.from(errnos))
+  }
+
+  /** Stops every broker. Safe to call twice. */
+  async close(): Promise<void> {
+    const native = this.#native
+    this.#native = undefined
+    native?.close()
+  }
+}

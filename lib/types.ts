@@ -1,0 +1,63 @@
+import type { KafkaError } from './errors'
+
+/** A payload or key: Buffers are sent without a copy; strings are encoded as UTF-8. */
+export type Payload = Buffer | Uint8Array | string
+
+/** Message headers: an object, or a list of pairs when a name repeats. */
+export type Headers = Record<string, Payload | null | undefined> | Array<[string, Payload | null]>
+
+/** One message of a batch, when it needs more than a value. */
+export interface Message {
+  /** The value; `null` makes a tombstone (deletes the key on a compacted topic). */
+  value: Payload | null
+  key?: Payload | null
+  /** Target partition; by default librdkafka's partitioner picks one from the key. */
+  partition?: number
+  headers?: Headers
+  /** Create time in ms since the epoch (number or Date); by default the time of enqueueing. */
+  timestamp?: number | Date
+}
+
+/** What `produceBatch` accepts for each message. */
+export type ProduceInput = Buffer | string | Uint8Array | Message
+
+/** One failed message of a batch. */
+export interface BatchFailure {
+  /** Position of the message in the array given to produceBatch. */
+  index: number
+  /** Why it failed. Messages of one batch that failed for the same reason share one instance. */
+  error: KafkaError
+}
+
+/** The outcome of one produceBatch call, once every message is delivered or failed. */
+export interface BatchReport {
+  delivered: number
+  failed: number
+  /** Each failed message by index, in index order. Empty when all were delivered. */
+  errors: BatchFailure[]
+}
+
+/** Counters of a producer since it was created. */
+export interface ProducerStats {
+  /** Messages accepted by produceBatch. Always produced = delivered + failed + queued. */
+  produced: number
+  /** Messages the broker acknowledged. */
+  delivered: number
+  /** Messages finalized with an error. */
+  failed: number
+  /** Messages accepted and not yet delivered or failed. */
+  queued: number
+  /** Value bytes of delivered messages. */
+  bytesDelivered: number
+  /** Of `queued`, the messages still waiting for room in librdkafka's queue (backpressure). */
+  backlog: number
+  /** Batches whose promise has not settled yet. */
+  pendingBatches: number
+}
+
+/** A librdkafka log line, emitted as the producer's `log` event (syslog levels: 7 debug … 0 emerg). */
+export interface LogEntry {
+  level: number
+  facility: string
+  message: string
+}

@@ -1,0 +1,407 @@
+#include "producer.h"
+
+#include <algorithm>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "errors.h"
+
+namespace turbokafka {
+
+namespace {
+
+// Elements read per handle scope while gathering a batch, so the handles of a 100k-message
+// batch never pile up in the caller's scope.
+constexpr uint32_t kGatherChunk = 1024;
+
+[[noreturn]] void ThrowType(Napi::Env env, const std::string& message) {
+  throw Napi::TypeError::New(env, message);
+}
+
+// Reads the Buffers (or null/undefined) of `array` into the messages' value or key slots.
+void GatherBuffers(Napi::Env env, napi_value array, Batch* b, bool keys) {
+  const uint32_t n = static_cast<uint32_t>(b->msgs.size());
+  for (uint32_t start = 0; start < n; start += kGatherChunk) {
+    Napi::HandleScope scope(env);
+    const uint32_t end = std::min(n, start + kGatherChunk);
+    for (uint32_t i = start; i < end; i++) {
+      napi_value v;
+      if (napi_get_element(env, array, i, &v) != napi_ok) ThrowType(env, "batch array unreadable");
+      void* data = nullptr;
+      size_t len = 0;
+      if (napi_get_buffer_info(env, v, &data, &len) == napi_ok) {
+        if (len == 0) data = const_cast<void*>(NonNullEmpty());
+      } else {
+        napi_valuetype t;
+        napi_typeof(env, v, &t);
+        if (t != napi_null && t != napi_undefined)
+          ThrowType(env, std::string(keys ? "key" : "value") + " at index " + std::to_string(i) +
+                             " is not a Buffer");
+      }
+      Msg& m = b->msgs[i];
+      if (keys) {
+        m.key = data;
+        m.key_len = len;
+      } else {
+        m.value = data;
+        m.value_len = len;
+      }
+    }
+  }
+}
+
+// headers[i] is undefined or a flat array [name, value, name, value, ...] with string names and
+// Buffer-or-null values. librdkafka copies header names and values.
+void GatherHeaders(Napi::Env env, Napi::Array headers, Batch* b) {
+  const uint32_t n = static_cast<uint32_t>(b->msgs.size());
+  for (uint32_t start = 0; start < n; start += kGatherChunk) {
+    Napi::HandleScope scope(env);
+    const uint32_t end = std::min(n, start + kGatherChunk);
+    for (uint32_t i = start; i < end; i++) {
+      Napi::Value v = headers.Get(i);
+      if (!v.IsArray()) continue;
+      Napi::Array flat = v.As<Napi::Array>();
+      const uint32_t len = flat.Length();
+      rd_kafka_headers_t* h = rd_kafka_headers_new(len / 2);
+      b->msgs[i].headers = h;  // freed with the batch unless librdkafka takes it
+      for (uint32_t j = 0; j + 1 < len; j += 2) {
+        Napi::Value name = flat.Get(j);
+        if (!name.IsString()) ThrowType(env, "header name at index " + std::to_string(i));
+        std::string key = name.As<Napi::String>().Utf8Value();
+        Napi::Value value = flat.Get(j + 1);
+        const void* data = nullptr;
+        size_t size = 0;
+        if (value.IsBuffer()) {
+          auto buf = value.As<Napi::Buffer<uint8_t>>();
+          data = buf.Length() ? buf.Data() : NonNullEmpty();
+          size = buf.Length();
+        } else if (!value.IsNull() && !value.IsUndefined()) {
+          ThrowType(env, "header value at index " + std::to_string(i));
+        }
+        rd_kafka_header_add(h, key.data(), static_cast<ssize_t>(key.size()), data,
+                            static_cast<ssize_t>(size));
+      }
+      b->extended = true;
+    }
+  }
+}
+
+Napi::Value BuildSettled(Napi::Env env, Batch* b) {
+  const uint32_t n = static_cast<uint32_t>(b->msgs.size());
+  uint32_t failed = 0;
+  for (const Msg& m : b->msgs)
+    if (m.err != RD_KAFKA_RESP_ERR_NO_ERROR) failed++;
+  Napi::Array row = Napi::Array::New(env, 4);
+  row.Set(0u, Napi::Number::New(env, b->id));
+  row.Set(1u, Napi::Number::New(env, n - failed));
+  if (failed > 0) {
+    Napi::Uint32Array idx = Napi::Uint32Array::New(env, failed);
+    Napi::Int32Array codes = Napi::Int32Array::New(env, failed);
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++) {
+      const rd_kafka_resp_err_t err = b->msgs[i].err;
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+      idx[k] = i;
+      codes[k] = static_cast<int32_t>(err);
+      k++;
+    }
+    row.Set(2u, idx);
+    row.Set(3u, codes);
+  }
+  return row;
+}
+
+// Runs the blocking part of flush, close or ping on a pool thread (each bounded by its timeout)
+// and settles the promise. Holds the producer's JS object so the wrapper cannot be collected
+// meanwhile.
+class ProducerWorker : public Napi::AsyncWorker {
+ public:
+  enum class Op { kFlush, kClose, kPing };
+
+  ProducerWorker(Napi::Object self, ProducerCore* core, Op op, int timeout_ms,
+                 std::function<void(Napi::Env)> on_done)
+      : Napi::AsyncWorker(self.Env(), "turbokafka:producer"),
+        self_(Napi::Persistent(self)),
+        core_(core),
+        op_(op),
+        timeout_ms_(timeout_ms),
+        on_done_(std::move(on_done)),
+        deferred_(Napi::Promise::Deferred::New(self.Env())) {}
+
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    switch (op_) {
+      case Op::kFlush:
+        remaining_ = core_->Flush(timeout_ms_);
+        break;
+      case Op::kClose:
+        core_->Shutdown(timeout_ms_);
+        break;
+      case Op::kPing:
+        err_ = core_->Ping(timeout_ms_);
+        break;
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (on_done_) on_done_(env);
+    if (err_ != RD_KAFKA_RESP_ERR_NO_ERROR)
+      deferred_.Reject(MakeError(env, err_, rd_kafka_err2str(err_)).Value());
+    else
+      deferred_.Resolve(Napi::Number::New(env, static_cast<double>(remaining_)));
+  }
+
+ private:
+  Napi::ObjectReference self_;
+  ProducerCore* core_;
+  Op op_;
+  int timeout_ms_;
+  std::function<void(Napi::Env)> on_done_;
+  Napi::Promise::Deferred deferred_;
+  uint64_t remaining_ = 0;
+  rd_kafka_resp_err_t err_ = RD_KAFKA_RESP_ERR_NO_ERROR;
+};
+
+}  // namespace
+
+void DispatchToJs(Napi::Env env, Napi::Function callback, ProducerBridge* bridge, Dispatch* d) {
+  if (env == nullptr) {
+    // The environment is being torn down: nobody is left to tell, only memory to free.
+    for (Batch* b : d->settled) delete b;
+    delete d;
+    return;
+  }
+  Napi::HandleScope scope(env);
+  Napi::Array settled = Napi::Array::New(env, d->settled.size());
+  for (uint32_t i = 0; i < d->settled.size(); i++) {
+    Batch* b = d->settled[i];
+    settled.Set(i, BuildSettled(env, b));
+    // The last report of this batch is in: librdkafka no longer reads its Buffers.
+    if (b->keepalive != nullptr) napi_delete_reference(env, b->keepalive);
+    delete b;
+  }
+  Napi::Array stats = Napi::Array::New(env, d->stats.size());
+  for (uint32_t i = 0; i < d->stats.size(); i++) stats.Set(i, Napi::String::New(env, d->stats[i]));
+  Napi::Array errors = Napi::Array::New(env, d->errors.size());
+  for (uint32_t i = 0; i < d->errors.size(); i++) {
+    const auto& e = d->errors[i];
+    errors.Set(i, MakeError(env, e.err, e.message, e.fatal).Value());
+  }
+  Napi::Array logs = Napi::Array::New(env, d->logs.size());
+  for (uint32_t i = 0; i < d->logs.size(); i++) {
+    Napi::Array row = Napi::Array::New(env, 3);
+    row.Set(0u, Napi::Number::New(env, d->logs[i].level));
+    row.Set(1u, Napi::String::New(env, d->logs[i].facility));
+    row.Set(2u, Napi::String::New(env, d->logs[i].message));
+    logs.Set(i, row);
+  }
+  const uint32_t count = static_cast<uint32_t>(d->settled.size());
+  delete d;
+
+  if (count > 0) {
+    bridge->pending_batches -= std::min(count, bridge->pending_batches);
+    if (bridge->pending_batches == 0 && bridge->owner != nullptr) bridge->owner->Idle(env);
+  }
+  try {
+    callback.Call({settled, stats, errors, logs});
+  } catch (const Napi::Error& e) {
+    // lib/producer.ts catches its own errors; anything else is an uncaught exception.
+    napi_fatal_exception(env, e.Value());
+  }
+}
+
+Napi::Function Producer::Define(Napi::Env env) {
+  return DefineClass(env, "NativeProducer",
+                     {
+                         InstanceMethod<&Producer::ProduceBatch>("produceBatch"),
+                         InstanceMethod<&Producer::Flush>("flush"),
+                         InstanceMethod<&Producer::Close>("close"),
+                         InstanceMethod<&Producer::Stats>("stats"),
+                         InstanceMethod<&Producer::Ping>("ping"),
+                     });
+}
+
+Producer::Producer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Producer>(info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsObject() || !info[1].IsFunction() || !info[2].IsNumber())
+    ThrowType(env, "NativeProducer(config, onEvents, exitFlushMs)");
+  exit_flush_ms_ = info[2].As<Napi::Number>().Int32Value();
+
+  rd_kafka_conf_t* conf = BuildConf(env, info[0].As<Napi::Object>());
+  std::string errstr;
+  core_ = ProducerCore::Create(conf, &errstr);
+  if (!core_) {
+    rd_kafka_conf_destroy(conf);
+    ThrowKafka(env, RD_KAFKA_RESP_ERR__INVALID_ARG, errstr);
+  }
+
+  bridge_ = new ProducerBridge();
+  bridge_->owner = this;
+  tsfn_ = DispatchFn::New(
+      env, info[1].As<Napi::Function>(), "turbokafka:producer", 0, 1, bridge_,
+      [](Napi::Env, void*, ProducerBridge* bridge) {
+        bridge->tsfn_alive = false;
+        bridge->Drop();
+      },
+      static_cast<void*>(nullptr));
+  // An idle producer does not keep the process alive; pending batches do (see ProduceBatch).
+  tsfn_.Unref(env);
+
+  DispatchFn tsfn = tsfn_;
+  core_->Start([tsfn](Dispatch* d) { return tsfn.BlockingCall(d) == napi_ok; });
+
+  napi_add_env_cleanup_hook(env, OnEnvTeardown, this);
+  hook_installed_ = true;
+}
+
+Producer::~Producer() {
+  // Reached through GC only when no batch is pending (pending batches hold a strong reference),
+  // or at environment teardown after OnEnvTeardown already shut the core down.
+  if (core_) core_->Shutdown(0);
+  RemoveCleanupHook();
+  if (bridge_ != nullptr) {
+    bridge_->owner = nullptr;
+    if (bridge_->tsfn_alive && !released_) tsfn_.Release();
+    bridge_->Drop();
+  }
+}
+
+void Producer::OnEnvTeardown(void* arg) {
+  // Process or worker exit with the producer still open: give in-flight messages a bounded
+  // chance to be delivered, then close. Their promises can no longer settle.
+  Producer* self = static_cast<Producer*>(arg);
+  self->hook_installed_ = false;
+  self->closing_ = true;
+  if (self->core_) self->core_->Shutdown(self->exit_flush_ms_);
+}
+
+void Producer::RemoveCleanupHook() {
+  if (!hook_installed_) return;
+  hook_installed_ = false;
+  napi_remove_env_cleanup_hook(Env(), OnEnvTeardown, this);
+}
+
+void Producer::Idle(Napi::Env env) {
+  Unref();
+  if (!released_) tsfn_.Unref(env);
+}
+
+void Producer::Release(Napi::Env env) {
+  RemoveCleanupHook();
+  if (!released_ && bridge_->tsfn_alive) {
+    released_ = true;
+    tsfn_.Release();  // queued dispatches are still delivered before it finalizes
+  }
+}
+
+Napi::Value Producer::ProduceBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (closing_) ThrowKafka(env, RD_KAFKA_RESP_ERR__STATE, "producer is closed");
+  // lib/producer.ts has validated and normalised everything; these checks only keep a malformed
+  // call from crashing the process.
+  if (info.Length() < 7 || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsArray())
+    ThrowType(env, "produceBatch(topic, id, values, keys, partitions, timestamps, headers)");
+  const std::string topic = info[0].As<Napi::String>().Utf8Value();
+  rd_kafka_topic_t* rkt = core_->Topic(topic);
+  if (rkt == nullptr) {
+    rd_kafka_resp_err_t err = rd_kafka_last_error();
+    ThrowKafka(env, err, "topic \"" + topic + "\": " + rd_kafka_err2str(err));
+  }
+  Napi::Array values = info[2].As<Napi::Array>();
+  const uint32_t n = values.Length();
+
+  auto b = std::make_unique<Batch>(info[1].As<Napi::Number>().DoubleValue(), n);
+  b->rkt = rkt;
+  GatherBuffers(env, values, b.get(), false);
+  if (info[3].IsArray()) {
+    if (info[3].As<Napi::Array>().Length() < n) ThrowType(env, "keys shorter than values");
+    GatherBuffers(env, info[3], b.get(), true);
+  }
+  if (info[4].IsTypedArray()) {
+    Napi::Int32Array parts = info[4].As<Napi::Int32Array>();
+    if (parts.TypedArrayType() != napi_int32_array || parts.ElementLength() < n)
+      ThrowType(env, "partitions must be an Int32Array as long as values");
+    for (uint32_t i = 0; i < n; i++) b->msgs[i].partition = parts[i];
+  }
+  if (info[5].IsTypedArray()) {
+    Napi::Float64Array ts = info[5].As<Napi::Float64Array>();
+    if (ts.TypedArrayType() != napi_float64_array || ts.ElementLength() < n)
+      ThrowType(env, "timestamps must be a Float64Array as long as values");
+    for (uint32_t i = 0; i < n; i++) {
+      b->msgs[i].timestamp = static_cast<int64_t>(ts[i]);
+      if (b->msgs[i].timestamp != 0) b->extended = true;
+    }
+  }
+  if (info[6].IsArray()) GatherHeaders(env, info[6].As<Napi::Array>(), b.get());
+
+  // One reference per batch keeps every value and key Buffer alive until its last report.
+  Napi::Array hold = Napi::Array::New(env, 2);
+  hold.Set(0u, values);
+  hold.Set(1u, info[3]);
+  napi_create_reference(env, hold, 1, &b->keepalive);
+
+  // While batches are pending the wrapper may not be collected and the loop stays alive.
+  if (bridge_->pending_batches++ == 0) {
+    Ref();
+    tsfn_.Ref(env);
+  }
+  std::vector<Batch*> settled;
+  core_->Submit(b.release(), &settled);
+  if (!settled.empty()) {
+    // Every message was rejected at once; settle through the same path as delivery reports.
+    Dispatch* d = new Dispatch();
+    d->settled = std::move(settled);
+    napi_status st = tsfn_.NonBlockingCall(d);
+    if (st != napi_ok) ThrowKafka(env, RD_KAFKA_RESP_ERR__FAIL, "delivery dispatch unavailable");
+  }
+  return env.Undefined();
+}
+
+namespace {
+int TimeoutArg(const Napi::CallbackInfo& info) {
+  return info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
+}
+}  // namespace
+
+Napi::Value Producer::Flush(const Napi::CallbackInfo& info) {
+  auto* w = new ProducerWorker(Value(), core_.get(), ProducerWorker::Op::kFlush, TimeoutArg(info),
+                               nullptr);
+  w->Queue();
+  return w->Promise();
+}
+
+Napi::Value Producer::Ping(const Napi::CallbackInfo& info) {
+  auto* w = new ProducerWorker(Value(), core_.get(), ProducerWorker::Op::kPing, TimeoutArg(info),
+                               nullptr);
+  w->Queue();
+  return w->Promise();
+}
+
+Napi::Value Producer::Close(const Napi::CallbackInfo& info) {
+  closing_ = true;
+  auto* w = new ProducerWorker(Value(), core_.get(), ProducerWorker::Op::kClose, TimeoutArg(info),
+                               [this](Napi::Env e) { Release(e); });
+  w->Queue();
+  return w->Promise();
+}
+
+Napi::Value Producer::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ProducerCounters c = core_->Counters();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("produced", Napi::Number::New(env, static_cast<double>(c.produced)));
+  o.Set("delivered", Napi::Number::New(env, static_cast<double>(c.delivered)));
+  o.Set("failed", Napi::Number::New(env, static_cast<double>(c.failed)));
+  o.Set("bytesDelivered", Napi::Number::New(env, static_cast<double>(c.bytes_delivered)));
+  o.Set("backlog", Napi::Number::New(env, static_cast<double>(c.backlog)));
+  o.Set("pendingBatches", Napi::Number::New(env, bridge_->pending_batches));
+  o.Set("librdkafkaQueued",
+        Napi::Number::New(env, closing_ ? 0 : rd_kafka_outq_len(core_->handle())));
+  return o;
+}
+
+}  // namespace turbokafka

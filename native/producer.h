@@ -1,0 +1,68 @@
+// The JS-facing producer: argument gathering, delivery dispatch to JS, lifetime.
+#pragma once
+
+#include <napi.h>
+
+#include <memory>
+
+#include "producer_core.h"
+
+namespace turbokafka {
+
+class Producer;
+
+// State shared by the wrapper and its thread-safe function; JS thread only. It outlives both:
+// each holds one claim and the last to let go frees it, whichever order GC and environment
+// teardown finalize them in.
+struct ProducerBridge {
+  Producer* owner = nullptr;  // cleared when the wrapper is finalized
+  uint32_t pending_batches = 0;
+  bool tsfn_alive = true;
+  int claims = 2;
+  void Drop() {
+    if (--claims == 0) delete this;
+  }
+};
+
+void DispatchToJs(Napi::Env env, Napi::Function callback, ProducerBridge* bridge, Dispatch* d);
+
+using DispatchFn = Napi::TypedThreadSafeFunction<ProducerBridge, Dispatch, DispatchToJs>;
+
+class Producer : public Napi::ObjectWrap<Producer> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+
+  // new Producer(config: Record<string,string>, onEvents: Function, exitFlushMs: number)
+  explicit Producer(const Napi::CallbackInfo& info);
+  ~Producer() override;
+
+  // Called by DispatchToJs when the last pending batch settles.
+  void Idle(Napi::Env env);
+
+ private:
+  friend void DispatchToJs(Napi::Env, Napi::Function, ProducerBridge*, Dispatch*);
+
+  // produceBatch(topic, id, values, keys?, partitions?, timestamps?, headers?): undefined
+  Napi::Value ProduceBatch(const Napi::CallbackInfo& info);
+  // flush(timeoutMs): Promise<number>, the count still unsettled when it returns
+  Napi::Value Flush(const Napi::CallbackInfo& info);
+  // close(timeoutMs): Promise<void>
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+  // ping(timeoutMs): Promise<0>, rejected when no broker answers a metadata request in time
+  Napi::Value Ping(const Napi::CallbackInfo& info);
+
+  static void OnEnvTeardown(void* arg);
+  void Release(Napi::Env env);
+  void RemoveCleanupHook();
+
+  std::unique_ptr<ProducerCore> core_;
+  ProducerBridge* bridge_ = nullptr;
+  DispatchFn tsfn_;
+  bool closing_ = false;
+  bool hook_installed_ = false;
+  bool released_ = false;  // tsfn_ released by Close; the wrapper may live on
+  int exit_flush_ms_ = 0;
+};
+
+}  // namespace turbokafka

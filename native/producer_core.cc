@@ -1,0 +1,350 @@
+#include "producer_core.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace turbokafka {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A zero-length Buffer may report a null data pointer, which librdkafka would read as a null
+// (tombstone) value; an empty but non-null value needs a non-null pointer.
+const char kEmpty[1] = {0};
+
+// How long Shutdown waits for purged messages to come back as delivery reports.
+constexpr int kPurgeWaitMs = 5000;
+// Events served per poller round, so one JS call never carries unbounded work.
+constexpr size_t kEventsPerRound = 64;
+
+}  // namespace
+
+const void* NonNullEmpty() { return kEmpty; }
+
+std::unique_ptr<ProducerCore> ProducerCore::Create(rd_kafka_conf_t* conf, std::string* errstr) {
+  // Delivery reports, statistics, errors and logs all arrive as events on the main queue, which
+  // only our poller thread serves: no librdkafka callback ever runs on the JS thread, and logs
+  // reach JS instead of stderr.
+  rd_kafka_conf_set_events(
+      conf, RD_KAFKA_EVENT_DR | RD_KAFKA_EVENT_STATS | RD_KAFKA_EVENT_ERROR | RD_KAFKA_EVENT_LOG);
+  char buf[512];
+  if (rd_kafka_conf_set(conf, "log.queue", "true", buf, sizeof(buf)) != RD_KAFKA_CONF_OK) {
+    *errstr = buf;
+    return nullptr;
+  }
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, buf, sizeof(buf));
+  if (rk == nullptr) {
+    *errstr = buf;
+    return nullptr;
+  }
+  rd_kafka_set_log_queue(rk, nullptr);  // nullptr: the main queue
+  return std::unique_ptr<ProducerCore>(new ProducerCore(rk));
+}
+
+ProducerCore::ProducerCore(rd_kafka_t* rk) : rk_(rk), main_queue_(rd_kafka_queue_get_main(rk)) {}
+
+ProducerCore::~ProducerCore() { Shutdown(0); }
+
+void ProducerCore::Start(Sink sink) {
+  sink_ = std::move(sink);
+  poller_ = std::thread([this] { PollLoop(); });
+}
+
+std::string ProducerCore::Name() const { return rk_ ? rd_kafka_name(rk_) : ""; }
+
+rd_kafka_topic_t* ProducerCore::Topic(const std::string& name) {
+  auto it = topics_.find(name);
+  if (it != topics_.end()) return it->second;
+  // Topic-level properties given in the global config are librdkafka's defaults for every topic.
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_, name.c_str(), nullptr);
+  if (rkt != nullptr) topics_.emplace(name, rkt);
+  return rkt;
+}
+
+void ProducerCore::Submit(Batch* b, std::vector<Batch*>* settled) {
+  produced_.fetch_add(b->msgs.size(), std::memory_order_relaxed);
+  {
+    std::lock_guard<std::mutex> lock(live_mu_);
+    live_.insert(b);
+  }
+  std::lock_guard<std::mutex> lock(enqueue_mu_);
+  if (backlog_.empty() && EnqueueLocked(b, settled)) return;
+  backlog_.push_back(b);
+  backlog_waiting_.store(true, std::memory_order_release);
+}
+
+bool ProducerCore::EnqueueLocked(Batch* b, std::vector<Batch*>* settled) {
+  const size_t n = b->msgs.size();
+  for (; b->next < n; b->next++) {
+    Msg& m = b->msgs[b->next];
+    rd_kafka_resp_err_t err;
+    if (!b->extended) {
+      // Flags 0: neither COPY nor FREE. librdkafka reads the payload in place until the report.
+      err = rd_kafka_produce(b->rkt, m.partition, 0, const_cast<void*>(m.value), m.value_len,
+                             m.key, m.key_len, &m) == 0
+                ? RD_KAFKA_RESP_ERR_NO_ERROR
+                : rd_kafka_last_error();
+    } else {
+      rd_kafka_vu_t vu[7];
+      size_t c = 0;
+      vu[c].vtype = RD_KAFKA_VTYPE_RKT;
+      vu[c++].u.rkt = b->rkt;
+      vu[c].vtype = RD_KAFKA_VTYPE_PARTITION;
+      vu[c++].u.i32 = m.partition;
+      vu[c].vtype = RD_KAFKA_VTYPE_VALUE;
+      vu[c].u.mem.ptr = const_cast<void*>(m.value);
+      vu[c++].u.mem.size = m.value_len;
+      vu[c].vtype = RD_KAFKA_VTYPE_KEY;
+      vu[c].u.mem.ptr = const_cast<void*>(m.key);
+      vu[c++].u.mem.size = m.key_len;
+      vu[c].vtype = RD_KAFKA_VTYPE_OPAQUE;
+      vu[c++].u.ptr = &m;
+      if (m.timestamp != 0) {
+        vu[c].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
+        vu[c++].u.i64 = m.timestamp;
+      }
+      if (m.headers != nullptr) {
+        vu[c].vtype = RD_KAFKA_VTYPE_HEADERS;
+        vu[c++].u.headers = m.headers;
+      }
+      rd_kafka_error_t* error = rd_kafka_produceva(rk_, vu, c);
+      if (error == nullptr) {
+        err = RD_KAFKA_RESP_ERR_NO_ERROR;
+        m.headers = nullptr;  // the message owns them now
+      } else {
+        err = rd_kafka_error_code(error);
+        rd_kafka_error_destroy(error);
+      }
+    }
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) return false;
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      failed_.fetch_add(1, std::memory_order_relaxed);
+      Finalize(&m, err, -1, settled);
+    }
+  }
+  return true;
+}
+
+void ProducerCore::Finalize(Msg* m, rd_kafka_resp_err_t err, int64_t offset,
+                            std::vector<Batch*>* settled) {
+  m->err = err;
+  m->offset = offset;
+  Batch* b = m->batch;
+  if (b->remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    {
+      std::lock_guard<std::mutex> lock(live_mu_);
+      live_.erase(b);
+    }
+    settled->push_back(b);
+  }
+}
+
+void ProducerCore::DrainBacklog(Dispatch* d) {
+  if (!backlog_waiting_.load(std::memory_order_acquire)) return;
+  std::lock_guard<std::mutex> lock(enqueue_mu_);
+  while (!backlog_.empty()) {
+    if (!EnqueueLocked(backlog_.front(), &d->settled)) return;
+    backlog_.pop_front();
+  }
+  backlog_waiting_.store(false, std::memory_order_release);
+}
+
+void ProducerCore::FailBacklog(rd_kafka_resp_err_t err, std::vector<Batch*>* settled) {
+  std::lock_guard<std::mutex> lock(enqueue_mu_);
+  for (Batch* b : backlog_) {
+    for (; b->next < b->msgs.size(); b->next++) {
+      failed_.fetch_add(1, std::memory_order_relaxed);
+      Finalize(&b->msgs[b->next], err, -1, settled);
+    }
+  }
+  backlog_.clear();
+  backlog_waiting_.store(false, std::memory_order_release);
+}
+
+void ProducerCore::PollLoop() {
+  while (!stop_.load(std::memory_order_acquire)) {
+    Dispatch d;
+    // While batches wait for room, poll briefly so the backlog moves as soon as reports free it.
+    ServeRound(backlog_waiting_.load(std::memory_order_acquire) ? 5 : 100, kEventsPerRound, &d);
+    DrainBacklog(&d);
+    if (!d.empty()) Deliver(new Dispatch(std::move(d)));
+  }
+}
+
+void ProducerCore::ServeRound(int timeout_ms, size_t max_events, Dispatch* d) {
+  size_t served = 0;
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(main_queue_, timeout_ms);
+  while (ev != nullptr) {
+    HandleEvent(ev, d);
+    rd_kafka_event_destroy(ev);  // frees the messages, and with them room in librdkafka's queue
+    if (++served >= max_events) break;
+    ev = rd_kafka_queue_poll(main_queue_, 0);
+  }
+  if (served > 0) {
+    std::lock_guard<std::mutex> lock(settle_mu_);
+    settle_cv_.notify_all();
+  }
+}
+
+void ProducerCore::HandleEvent(rd_kafka_event_t* ev, Dispatch* d) {
+  switch (rd_kafka_event_type(ev)) {
+    case RD_KAFKA_EVENT_DR: {
+      uint64_t ok = 0, bad = 0, bytes = 0;
+      const rd_kafka_message_t* rkm;
+      while ((rkm = rd_kafka_event_message_next(ev)) != nullptr) {
+        Msg* m = static_cast<Msg*>(rkm->_private);
+        if (m == nullptr) continue;
+        if (rkm->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+          ok++;
+          bytes += rkm->len;
+        } else {
+          bad++;
+        }
+        Finalize(m, rkm->err, rkm->offset, &d->settled);
+      }
+      bytes_delivered_.fetch_add(bytes, std::memory_order_relaxed);
+      delivered_.fetch_add(ok, std::memory_order_relaxed);
+      failed_.fetch_add(bad, std::memory_order_release);
+      break;
+    }
+    case RD_KAFKA_EVENT_STATS:
+      d->stats.emplace_back(rd_kafka_event_stats(ev));
+      break;
+    case RD_KAFKA_EVENT_ERROR: {
+      Dispatch::ClientError e{rd_kafka_event_error(ev), rd_kafka_event_error_string(ev),
+                              rd_kafka_event_error_is_fatal(ev) != 0};
+      if (e.fatal) {
+        // The event only says "_FATAL"; the underlying cause is kept by the handle.
+        char buf[512];
+        e.err = rd_kafka_fatal_error(rk_, buf, sizeof(buf));
+        e.message = buf;
+      }
+      d->errors.push_back(std::move(e));
+      break;
+    }
+    case RD_KAFKA_EVENT_LOG: {
+      const char* fac = nullptr;
+      const char* str = nullptr;
+      int level = 0;
+      if (rd_kafka_event_log(ev, &fac, &str, &level) == 0)
+        d->logs.push_back({level, fac ? fac : "", str ? str : ""});
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+void ProducerCore::Deliver(Dispatch* d) {
+  if (sink_ && sink_(d)) return;
+  // JS is gone (environment teardown): nobody can be told, so just free the batches.
+  for (Batch* b : d->settled) delete b;
+  delete d;
+}
+
+uint64_t ProducerCore::Unsettled() const {
+  uint64_t done = failed_.load(std::memory_order_acquire) + delivered_.load(std::memory_order_acquire);
+  uint64_t produced = produced_.load(std::memory_order_acquire);
+  return produced > done ? produced - done : 0;
+}
+
+ProducerCounters ProducerCore::Counters() const {
+  ProducerCounters c;
+  c.delivered = delivered_.load(std::memory_order_relaxed);
+  c.failed = failed_.load(std::memory_order_relaxed);
+  c.bytes_delivered = bytes_delivered_.load(std::memory_order_relaxed);
+  c.produced = produced_.load(std::memory_order_relaxed);
+  c.backlog = 0;
+  {
+    std::lock_guard<std::mutex> lock(enqueue_mu_);
+    for (const Batch* b : backlog_) c.backlog += b->msgs.size() - b->next;
+  }
+  return c;
+}
+
+rd_kafka_resp_err_t ProducerCore::Ping(int timeout_ms) {
+  std::lock_guard<std::mutex> guard(shutdown_mu_);
+  if (destroyed_) return RD_KAFKA_RESP_ERR__DESTROY;
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(rk_, 0, nullptr, &md, timeout_ms);
+  if (md != nullptr) rd_kafka_metadata_destroy(md);
+  return err;
+}
+
+uint64_t ProducerCore::Flush(int timeout_ms) {
+  std::lock_guard<std::mutex> guard(shutdown_mu_);
+  if (destroyed_) return Unsettled();
+  return FlushLocked(timeout_ms);
+}
+
+uint64_t ProducerCore::FlushLocked(int timeout_ms) {
+  const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (Unsettled() > 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) break;
+    // rd_kafka_flush() ignores linger.ms while it runs and returns once librdkafka's own queue is
+    // empty; messages still in our backlog need the poller to enqueue them, hence the loop.
+    rd_kafka_flush(rk_, static_cast<int>(std::min<int64_t>(left.count(), 100)));
+    std::unique_lock<std::mutex> lock(settle_mu_);
+    settle_cv_.wait_for(lock, std::min(left, std::chrono::milliseconds(10)),
+                        [this] { return Unsettled() == 0; });
+  }
+  return Unsettled();
+}
+
+void ProducerCore::Shutdown(int flush_timeout_ms) {
+  std::lock_guard<std::mutex> guard(shutdown_mu_);
+  if (destroyed_) return;
+  if (flush_timeout_ms > 0) FlushLocked(flush_timeout_ms);
+  const bool polling = poller_.joinable();
+  if (Unsettled() > 0) {
+    Dispatch d;
+    FailBacklog(RD_KAFKA_RESP_ERR__PURGE_QUEUE, &d.settled);
+    if (!d.empty()) Deliver(new Dispatch(std::move(d)));
+    // Purged messages come back as delivery reports with _PURGE_QUEUE/_PURGE_INFLIGHT.
+    rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    if (polling) {
+      std::unique_lock<std::mutex> lock(settle_mu_);
+      settle_cv_.wait_for(lock, std::chrono::milliseconds(kPurgeWaitMs),
+                          [this] { return Unsettled() == 0; });
+    }
+  }
+  stop_.store(true, std::memory_order_release);
+  if (polling) poller_.join();
+
+  // Serve whatever the poller left in the queue, then close the handle.
+  for (;;) {
+    Dispatch d;
+    ServeRound(0, kEventsPerRound, &d);
+    if (d.empty()) break;
+    Deliver(new Dispatch(std::move(d)));
+  }
+  for (auto& t : topics_) rd_kafka_topic_destroy(t.second);
+  topics_.clear();
+  rd_kafka_queue_destroy(main_queue_);
+  main_queue_ = nullptr;
+  rd_kafka_destroy(rk_);
+  rk_ = nullptr;
+  destroyed_ = true;
+
+  // A message librdkafka never reported on can no longer be: fail it explicitly so that every
+  // accepted message ends delivered or failed.
+  Dispatch d;
+  {
+    std::lock_guard<std::mutex> lock(live_mu_);
+    for (Batch* b : live_) {
+      for (Msg& m : b->msgs) {
+        if (m.err != kPending) continue;
+        m.err = RD_KAFKA_RESP_ERR__DESTROY;
+        failed_.fetch_add(1, std::memory_order_relaxed);
+      }
+      b->remaining.store(0, std::memory_order_release);
+      d.settled.push_back(b);
+    }
+    live_.clear();
+  }
+  if (!d.empty()) Deliver(new Dispatch(std::move(d)));
+}
+
+}  // namespace turbokafka

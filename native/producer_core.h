@@ -1,0 +1,133 @@
+// The producer's librdkafka side: the handle, the delivery-report poller thread, the backlog that
+// provides backpressure, and the counters. Nothing here touches N-API; producer.cc bridges to JS.
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "batch.h"
+
+namespace turbokafka {
+
+// What one poller round collected for JS: handed over in a single thread-safe call.
+struct Dispatch {
+  struct ClientError {
+    rd_kafka_resp_err_t err;
+    std::string message;
+    bool fatal;
+  };
+  struct Log {
+    int level;
+    std::string facility;
+    std::string message;
+  };
+  std::vector<Batch*> settled;
+  std::vector<std::string> stats;  // librdkafka statistics JSON
+  std::vector<ClientError> errors;
+  std::vector<Log> logs;
+  bool empty() const { return settled.empty() && stats.empty() && errors.empty() && logs.empty(); }
+};
+
+struct ProducerCounters {
+  uint64_t produced;         // accepted by produceBatch
+  uint64_t delivered;        // acknowledged by the broker
+  uint64_t failed;           // finalized with an error
+  uint64_t bytes_delivered;  // value bytes of delivered messages
+  uint64_t backlog;          // accepted, waiting for room in librdkafka's queue
+};
+
+// A non-null pointer for zero-length values and keys (null would mean "no value"/"no key").
+const void* NonNullEmpty();
+
+class ProducerCore {
+ public:
+  // Receives each non-empty Dispatch; returns false when JS can no longer be reached, in which
+  // case the dispatch is the caller's to free.
+  using Sink = std::function<bool(Dispatch*)>;
+
+  // Creates the librdkafka handle from `conf` (taken on success). Returns nullptr and fills
+  // `errstr` when librdkafka refuses the configuration.
+  static std::unique_ptr<ProducerCore> Create(rd_kafka_conf_t* conf, std::string* errstr);
+  ~ProducerCore();
+
+  void Start(Sink sink);
+
+  // JS thread. The topic handle for `name`, created once and kept until Shutdown.
+  rd_kafka_topic_t* Topic(const std::string& name);
+
+  // JS thread. Hands `b` to librdkafka as far as its queue has room; the rest waits in the
+  // backlog (behind any earlier batch, to keep per-partition order) and the poller enqueues it as
+  // delivery reports free room. A batch whose every message was rejected at once is appended to
+  // `settled`.
+  void Submit(Batch* b, std::vector<Batch*>* settled);
+
+  // Any thread but librdkafka's. Waits until every accepted message is finalized or the timeout
+  // passes (linger is skipped meanwhile); returns the number still unsettled.
+  uint64_t Flush(int timeout_ms);
+
+  // Any thread but librdkafka's; idempotent. Flushes for at most `flush_timeout_ms`, purges what
+  // is left (those messages fail with _PURGE_QUEUE/_PURGE_INFLIGHT, never vanish), stops the
+  // poller and destroys the handle.
+  void Shutdown(int flush_timeout_ms);
+
+  // Any thread but librdkafka's. A metadata round trip to the cluster: NO_ERROR once a broker
+  // answered, else why not (e.g. _TRANSPORT, _TIMED_OUT).
+  rd_kafka_resp_err_t Ping(int timeout_ms);
+
+  ProducerCounters Counters() const;
+  uint64_t Unsettled() const;
+  rd_kafka_t* handle() const { return rk_; }
+  std::string Name() const;
+
+ private:
+  explicit ProducerCore(rd_kafka_t* rk);
+  void PollLoop();
+  // Serves up to `max_events` events without blocking beyond `timeout_ms` for the first one.
+  void ServeRound(int timeout_ms, size_t max_events, Dispatch* d);
+  void HandleEvent(rd_kafka_event_t* ev, Dispatch* d);
+  void Finalize(Msg* m, rd_kafka_resp_err_t err, int64_t offset, std::vector<Batch*>* settled);
+  // Requires enqueue_mu_. Returns false if librdkafka's queue filled up before the batch ended.
+  bool EnqueueLocked(Batch* b, std::vector<Batch*>* settled);
+  void DrainBacklog(Dispatch* d);
+  void FailBacklog(rd_kafka_resp_err_t err, std::vector<Batch*>* settled);
+  void Deliver(Dispatch* d);
+  uint64_t FlushLocked(int timeout_ms);
+
+  rd_kafka_t* rk_;
+  rd_kafka_queue_t* main_queue_ = nullptr;
+  Sink sink_;
+  std::thread poller_;
+  std::atomic<bool> stop_{false};
+
+  mutable std::mutex enqueue_mu_;  // librdkafka enqueue order and the backlog
+  std::deque<Batch*> backlog_;
+  std::atomic<bool> backlog_waiting_{false};
+  std::atomic<uint64_t> backlog_msgs_{0};
+
+  std::unordered_map<std::string, rd_kafka_topic_t*> topics_;  // JS thread until Shutdown
+
+  std::mutex shutdown_mu_;  // serializes Flush and Shutdown; guards destroyed_
+  bool destroyed_ = false;
+
+  std::mutex live_mu_;  // batches accepted and not yet settled, for the final sweep at Shutdown
+  std::unordered_set<Batch*> live_;
+
+  std::mutex settle_mu_;
+  std::condition_variable settle_cv_;  // signalled after each poller round that finalized messages
+
+  std::atomic<uint64_t> produced_{0}, delivered_{0}, failed_{0}, bytes_delivered_{0};
+};
+
+}  // namespace turbokafka
