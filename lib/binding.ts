@@ -30,6 +30,7 @@ export interface NativeProducer {
   ): void
   flush(timeoutMs: number): Promise<number>
   close(timeoutMs: number): Promise<number>
+  closeSync(timeoutMs: number): void
   ping(timeoutMs: number): Promise<number>
   stats(): NativeProducerStats
 }
@@ -40,6 +41,7 @@ export interface NativeMockCluster {
   setBrokerDown(id: number): void
   setBrokerUp(id: number): void
   pushRequestErrors(apiKey: number, codes: Int32Array): void
+  setTopicError(topic: string, errno: number): void
   close(): void
 }
 

@@ -76,13 +76,30 @@ interface CodeInfo {
   retriable: boolean
 }
 
-let codeTable: Map<number, CodeInfo> | undefined
+type Rows = () => Array<[number, string, string, boolean]>
+let byErrno: Map<number, CodeInfo> | undefined
+let byName: Map<string, number> | undefined
 
-/** librdkafka's table of error codes, read once from the native side. */
-export function describeErrno(errno: number, rows: () => Array<[number, string, string, boolean]>): CodeInfo {
-  if (codeTable === undefined) {
-    codeTable = new Map()
-    for (const [num, name, description, retriable] of rows()) codeTable.set(num, { name, description, retriable })
+function load(rows: Rows): void {
+  if (byErrno !== undefined) return
+  byErrno = new Map()
+  byName = new Map()
+  for (const [num, name, description, retriable] of rows()) {
+    byErrno.set(num, { name, description, retriable })
+    byName.set(name, num)
   }
-  return codeTable.get(errno) ?? { name: `ERR_${errno}`, description: `error ${errno}`, retriable: false }
+}
+
+/** librdkafka's description of an error number (its table is read once from the native side). */
+export function describeErrno(errno: number, rows: Rows): CodeInfo {
+  load(rows)
+  return byErrno!.get(errno) ?? { name: `ERR_${errno}`, description: `error ${errno}`, retriable: false }
+}
+
+/** The number librdkafka uses for an error name such as `UNKNOWN_TOPIC_OR_PART`. */
+export function errnoOf(code: string, rows: Rows): number {
+  load(rows)
+  const n = byName!.get(code)
+  if (n === undefined) throw invalidArg(`unknown error code ${JSON.stringify(code)}`)
+  return n
 }

@@ -1,6 +1,6 @@
 import { binding, type NativeMockCluster } from './binding'
 import { describe } from './config'
-import { invalidArg, KafkaError, stateError } from './errors'
+import { errnoOf, invalidArg, KafkaError, stateError } from './errors'
 
 export interface MockClusterOptions {
   /** Number of brokers, each listening on its own 127.0.0.1 port (default 1). */
@@ -70,12 +70,23 @@ export class MockCluster {
   }
 
   /**
-   * The next `errnos.length` requests with Kafka API key `apiKey` (e.g. 0 for Produce) fail with
-   * these librdkafka error numbers, in order.
+   * The next `codes.length` requests with Kafka API key `apiKey` (e.g. 0 for Produce) fail with
+   * these errors, in order. Codes are librdkafka's names, e.g. `NOT_LEADER_FOR_PARTITION`.
    */
-  pushRequestErrors(apiKey: number, errnos: number[]): void {
+  pushRequestErrors(apiKey: number, codes: string[]): void {
     if (!Number.isInteger(apiKey) || apiKey < 0) throw invalidArg('apiKey must be a non-negative integer')
+    const errnos = codes.map((c) => errnoOf(c, () => binding().errorCodes()))
     this.#live().pushRequestErrors(apiKey, Int32Array.from(errnos))
+  }
+
+  /**
+   * Metadata requests report `code` for this topic, e.g. `UNKNOWN_TOPIC_OR_PART` to act like a
+   * broker with automatic topic creation off; `null` clears it.
+   */
+  setTopicError(topic: string, code: string | null): void {
+    if (typeof topic !== 'string' || topic.length === 0) throw invalidArg('topic must be a non-empty string')
+    const errno = code === null ? 0 : errnoOf(code, () => binding().errorCodes())
+    this.#live().setTopicError(topic, errno)
   }
 
   /** Stops every broker. Safe to call twice. */

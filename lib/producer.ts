@@ -31,6 +31,32 @@ export interface ProducerEvents {
 
 const DEFAULT_TIMEOUT_MS = 30_000
 
+/**
+ * Producers still open, held weakly. On process.exit() or an uncaught exception Node exits
+ * without running native cleanup hooks, so the 'exit' listener closes them synchronously,
+ * giving in-flight messages up to `exitFlushTimeoutMs` to be delivered.
+ */
+const openProducers = new Set<WeakRef<Producer>>()
+let exitHookInstalled = false
+
+function closeAllAtExit(): void {
+  for (const ref of openProducers) ref.deref()?.[closeAtExit]()
+  openProducers.clear()
+}
+
+function track(p: Producer): WeakRef<Producer> {
+  if (!exitHookInstalled) {
+    process.once('exit', closeAllAtExit)
+    exitHookInstalled = true
+  }
+  for (const ref of openProducers) if (ref.deref() === undefined) openProducers.delete(ref)
+  const ref = new WeakRef(p)
+  openProducers.add(ref)
+  return ref
+}
+
+const closeAtExit = Symbol('closeAtExit')
+
 function checkTimeout(name: string, ms: unknown): number {
   if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > 2 ** 31 - 1) {
     throw invalidArg(`${name}: timeoutMs must be a non-negative integer of ms (got ${describe(ms)})`)
@@ -80,6 +106,8 @@ function settle(state: DispatchState, row: SettledRow): void {
 export class Producer extends EventEmitter<ProducerEvents> {
   readonly #native: NativeProducer
   readonly #state: DispatchState
+  readonly #exitFlushTimeoutMs: number
+  readonly #tracked: WeakRef<Producer>
   #nextId = 1
   #closing: Promise<void> | undefined
 
@@ -96,25 +124,41 @@ export class Producer extends EventEmitter<ProducerEvents> {
     // The callback lives as long as the native producer; it reaches this object only weakly so
     // that a producer nobody references can be collected.
     const self = new WeakRef<Producer>(this)
+    // Must never throw: it runs from a native callback (see DispatchToJs).
     const onEvents: DispatchCallback = (settled, stats, errors, logs) => {
-      for (const row of settled) settle(state, row)
-      if (state.pending.size === 0 && state.idle.length > 0) {
-        for (const wake of state.idle.splice(0)) wake()
+      try {
+        for (const row of settled) settle(state, row)
+        if (state.pending.size === 0 && state.idle.length > 0) {
+          for (const wake of state.idle.splice(0)) wake()
+        }
+        const producer = self.deref()
+        if (producer === undefined) return
+        for (const json of stats) producer.#emitSafely('stats', JSON.parse(json) as Record<string, unknown>)
+        for (const raw of errors) {
+          const e = KafkaError.from(raw)
+          producer.#emitSafely(e.fatal ? 'fatal' : 'warning', e)
+        }
+        for (const [level, facility, message] of logs) producer.#emitSafely('log', { level, facility, message })
+      } catch (err) {
+        queueMicrotask(() => {
+          throw err
+        })
       }
-      const producer = self.deref()
-      if (producer === undefined) return
-      for (const json of stats) producer.#emitSafely('stats', JSON.parse(json))
-      for (const raw of errors) {
-        const e = KafkaError.from(raw)
-        producer.#emitSafely(e.fatal ? 'fatal' : 'warning', e)
-      }
-      for (const [level, facility, message] of logs) producer.#emitSafely('log', { level, facility, message })
     }
     try {
       this.#native = new (binding().Producer)(resolved.librdkafka, onEvents, resolved.exitFlushTimeoutMs)
     } catch (err) {
       throw KafkaError.from(err)
     }
+    this.#exitFlushTimeoutMs = resolved.exitFlushTimeoutMs
+    this.#tracked = track(this)
+  }
+
+  /** @internal Called by the process 'exit' listener only. */
+  [closeAtExit](): void {
+    if (this.#closing) return
+    this.#closing = Promise.resolve()
+    this.#native.closeSync(this.#exitFlushTimeoutMs)
   }
 
   #emitSafely<K extends keyof ProducerEvents>(event: K, ...args: ProducerEvents[K]): void {
@@ -210,6 +254,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
     } catch (err) {
       return Promise.reject(err)
     }
+    openProducers.delete(this.#tracked)
     this.#closing = (async () => {
       await this.#native.close(timeoutMs)
       await this.#whenIdle()

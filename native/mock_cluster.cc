@@ -15,6 +15,7 @@ Napi::Function MockCluster::Define(Napi::Env env) {
                          InstanceMethod<&MockCluster::SetBrokerDown>("setBrokerDown"),
                          InstanceMethod<&MockCluster::SetBrokerUp>("setBrokerUp"),
                          InstanceMethod<&MockCluster::PushRequestErrors>("pushRequestErrors"),
+                         InstanceMethod<&MockCluster::SetTopicError>("setTopicError"),
                          InstanceMethod<&MockCluster::Close>("close"),
                      });
 }
@@ -107,6 +108,15 @@ Napi::Value MockCluster::PushRequestErrors(const Napi::CallbackInfo& info) {
   std::vector<rd_kafka_resp_err_t> errs(codes.ElementLength());
   for (size_t i = 0; i < errs.size(); i++) errs[i] = static_cast<rd_kafka_resp_err_t>(codes[i]);
   rd_kafka_mock_push_request_errors_array(c, api_key, errs.size(), errs.data());
+  return env.Undefined();
+}
+
+Napi::Value MockCluster::SetTopicError(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  rd_kafka_mock_cluster_t* c = Live(env);
+  const std::string topic = info[0].As<Napi::String>().Utf8Value();
+  rd_kafka_mock_topic_set_error(
+      c, topic.c_str(), static_cast<rd_kafka_resp_err_t>(info[1].As<Napi::Number>().Int32Value()));
   return env.Undefined();
 }
 

@@ -24,6 +24,8 @@ class MockCluster : public Napi::ObjectWrap<MockCluster> {
   Napi::Value SetBrokerUp(const Napi::CallbackInfo& info);
   // pushRequestErrors(apiKey, Int32Array codes): the next requests of that kind fail in order
   Napi::Value PushRequestErrors(const Napi::CallbackInfo& info);
+  // setTopicError(topic, errno): metadata requests report this error for the topic (0 clears it)
+  Napi::Value SetTopicError(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
   rd_kafka_mock_cluster_t* Live(Napi::Env env);

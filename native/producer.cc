@@ -169,49 +169,49 @@ class ProducerWorker : public Napi::AsyncWorker {
 }  // namespace
 
 void DispatchToJs(Napi::Env env, Napi::Function callback, ProducerBridge* bridge, Dispatch* d) {
-  if (env == nullptr) {
-    // The environment is being torn down: nobody is left to tell, only memory to free.
-    for (Batch* b : d->settled) delete b;
-    delete d;
-    return;
-  }
-  Napi::HandleScope scope(env);
-  Napi::Array settled = Napi::Array::New(env, d->settled.size());
-  for (uint32_t i = 0; i < d->settled.size(); i++) {
-    Batch* b = d->settled[i];
-    settled.Set(i, BuildSettled(env, b));
-    // The last report of this batch is in: librdkafka no longer reads its Buffers.
-    if (b->keepalive != nullptr) napi_delete_reference(env, b->keepalive);
-    delete b;
-  }
-  Napi::Array stats = Napi::Array::New(env, d->stats.size());
-  for (uint32_t i = 0; i < d->stats.size(); i++) stats.Set(i, Napi::String::New(env, d->stats[i]));
-  Napi::Array errors = Napi::Array::New(env, d->errors.size());
-  for (uint32_t i = 0; i < d->errors.size(); i++) {
-    const auto& e = d->errors[i];
-    errors.Set(i, MakeError(env, e.err, e.message, e.fatal).Value());
-  }
-  Napi::Array logs = Napi::Array::New(env, d->logs.size());
-  for (uint32_t i = 0; i < d->logs.size(); i++) {
-    Napi::Array row = Napi::Array::New(env, 3);
-    row.Set(0u, Napi::Number::New(env, d->logs[i].level));
-    row.Set(1u, Napi::String::New(env, d->logs[i].facility));
-    row.Set(2u, Napi::String::New(env, d->logs[i].message));
-    logs.Set(i, row);
-  }
+  std::unique_ptr<Dispatch> owned(d);
+  size_t freed = 0;  // d->settled[0, freed) are already released
   const uint32_t count = static_cast<uint32_t>(d->settled.size());
-  delete d;
-
-  if (count > 0) {
-    bridge->pending_batches -= std::min(count, bridge->pending_batches);
-    if (bridge->pending_batches == 0 && bridge->owner != nullptr) bridge->owner->Idle(env);
+  if (env != nullptr) {
+    // No exception may leave this function: it runs from the event loop, not from a JS call,
+    // and during environment teardown every N-API call may fail.
+    try {
+      Napi::HandleScope scope(env);
+      Napi::Array settled = Napi::Array::New(env, count);
+      for (; freed < count; freed++) {
+        Batch* b = d->settled[freed];
+        settled.Set(static_cast<uint32_t>(freed), BuildSettled(env, b));
+        // The last report of this batch is in: librdkafka no longer reads its Buffers.
+        if (b->keepalive != nullptr) napi_delete_reference(env, b->keepalive);
+        delete b;
+      }
+      Napi::Array stats = Napi::Array::New(env, d->stats.size());
+      for (uint32_t i = 0; i < d->stats.size(); i++) stats.Set(i, Napi::String::New(env, d->stats[i]));
+      Napi::Array errors = Napi::Array::New(env, d->errors.size());
+      for (uint32_t i = 0; i < d->errors.size(); i++) {
+        const auto& e = d->errors[i];
+        errors.Set(i, MakeError(env, e.err, e.message, e.fatal).Value());
+      }
+      Napi::Array logs = Napi::Array::New(env, d->logs.size());
+      for (uint32_t i = 0; i < d->logs.size(); i++) {
+        Napi::Array row = Napi::Array::New(env, 3);
+        row.Set(0u, Napi::Number::New(env, d->logs[i].level));
+        row.Set(1u, Napi::String::New(env, d->logs[i].facility));
+        row.Set(2u, Napi::String::New(env, d->logs[i].message));
+        logs.Set(i, row);
+      }
+      if (count > 0) {
+        bridge->pending_batches -= std::min(count, bridge->pending_batches);
+        if (bridge->pending_batches == 0 && bridge->owner != nullptr) bridge->owner->Idle(env);
+      }
+      // lib/producer.ts catches everything its callback does; an exception here means JS can no
+      // longer run (the environment is going away).
+      callback.Call({settled, stats, errors, logs});
+    } catch (const Napi::Error&) {
+    }
   }
-  try {
-    callback.Call({settled, stats, errors, logs});
-  } catch (const Napi::Error& e) {
-    // lib/producer.ts catches its own errors; anything else is an uncaught exception.
-    napi_fatal_exception(env, e.Value());
-  }
+  // Teardown, or a failure above: nobody is left to tell, only memory to free.
+  for (size_t i = freed; i < count; i++) delete d->settled[i];
 }
 
 Napi::Function Producer::Define(Napi::Env env) {
@@ -222,6 +222,7 @@ Napi::Function Producer::Define(Napi::Env env) {
                          InstanceMethod<&Producer::Close>("close"),
                          InstanceMethod<&Producer::Stats>("stats"),
                          InstanceMethod<&Producer::Ping>("ping"),
+                         InstanceMethod<&Producer::CloseSync>("closeSync"),
                      });
 }
 
@@ -387,6 +388,13 @@ Napi::Value Producer::Close(const Napi::CallbackInfo& info) {
                                [this](Napi::Env e) { Release(e); });
   w->Queue();
   return w->Promise();
+}
+
+Napi::Value Producer::CloseSync(const Napi::CallbackInfo& info) {
+  closing_ = true;
+  core_->Shutdown(TimeoutArg(info));
+  Release(info.Env());
+  return info.Env().Undefined();
 }
 
 Napi::Value Producer::Stats(const Napi::CallbackInfo& info) {

@@ -1,0 +1,74 @@
+import { Kafka, logLevel } from 'kafkajs'
+
+export interface ReadMessage {
+  partition: number
+  offset: string
+  key: Buffer | null
+  value: Buffer | null
+  headers: Record<string, Buffer | undefined>
+  timestamp: string
+}
+
+/**
+ * Reads `count` messages of `topic` from the beginning with kafkajs, a client turbokafka did not
+ * write. Rejects if they have not all arrived within `timeoutMs`.
+ */
+export async function readBack(
+  bootstrapServers: string,
+  topic: string,
+  count: number,
+  timeoutMs = 30_000,
+): Promise<ReadMessage[]> {
+  const kafka = new Kafka({ brokers: bootstrapServers.split(','), logLevel: logLevel.NOTHING, clientId: 'readback' })
+  const consumer = kafka.consumer({ groupId: `readback-${topic}-${Date.now()}-${Math.random()}` })
+  const out: ReadMessage[] = []
+  await consumer.connect()
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true })
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`read ${out.length} of ${count} messages of ${topic} in ${timeoutMs} ms`)),
+        timeoutMs,
+      )
+      consumer
+        .run({
+          eachBatch: async ({ batch }) => {
+            for (const m of batch.messages) {
+              out.push({
+                partition: batch.partition,
+                offset: m.offset,
+                key: m.key,
+                value: m.value,
+                headers: m.headers as Record<string, Buffer | undefined>,
+                timestamp: m.timestamp,
+              })
+            }
+            if (out.length >= count) {
+              clearTimeout(timer)
+              resolve()
+            }
+          },
+        })
+        .catch(reject)
+    })
+  } finally {
+    await consumer.disconnect()
+  }
+  return out
+}
+
+export function byPartition(messages: ReadMessage[]): Map<number, ReadMessage[]> {
+  const m = new Map<number, ReadMessage[]>()
+  for (const msg of messages) {
+    const list = m.get(msg.partition) ?? []
+    list.push(msg)
+    m.set(msg.partition, list)
+  }
+  return m
+}
+
+let seq = 0
+/** A topic name no other test uses. */
+export function uniqueTopic(prefix: string): string {
+  return `${prefix}-${process.pid}-${++seq}`
+}

@@ -1,0 +1,268 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { KafkaError, MockCluster, Producer } from '../lib/index'
+import { byPartition, readBack, uniqueTopic } from './helpers'
+
+let cluster: MockCluster
+
+beforeAll(async () => {
+  cluster = await MockCluster.start({ brokers: 1 })
+})
+
+afterAll(async () => {
+  await cluster.close()
+})
+
+function producer(extra: Record<string, string | number | boolean> = {}): Producer {
+  return new Producer({ 'bootstrap.servers': cluster.bootstrapServers, preset: 'throughput', ...extra })
+}
+
+describe('Producer against the mock cluster', () => {
+  it('connects, and fails fast with the reason when nothing listens', async () => {
+    const p = producer()
+    await p.connect()
+    await p.close()
+
+    const nowhere = new Producer({ 'bootstrap.servers': '127.0.0.1:1', preset: 'latency' })
+    const err = await nowhere.connect({ timeoutMs: 1500 }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(KafkaError)
+    expect((err as KafkaError).message).toMatch(/could not reach the cluster/)
+    await nowhere.close(0)
+  })
+
+  it('delivers and counts every one of 200k messages in batches', async () => {
+    const topic = uniqueTopic('count')
+    await cluster.createTopic(topic, 4)
+    const p = producer()
+    const value = Buffer.alloc(100, 7)
+    const batches = Array.from({ length: 20 }, () => Array<Buffer>(10_000).fill(value))
+    const reports = await Promise.all(batches.map((b) => p.produceBatch(topic, b)))
+    expect(reports.reduce((n, r) => n + r.delivered, 0)).toBe(200_000)
+    expect(reports.every((r) => r.failed === 0 && r.errors.length === 0)).toBe(true)
+    await p.flush(10_000)
+    const s = p.stats()
+    expect(s.produced).toBe(200_000)
+    expect(s.delivered).toBe(200_000)
+    expect(s.failed).toBe(0)
+    expect(s.queued).toBe(0)
+    expect(s.produced).toBe(s.delivered + s.failed + s.queued)
+    expect(s.bytesDelivered).toBe(200_000 * 100)
+    expect(s.pendingBatches).toBe(0)
+    await p.close()
+  })
+
+  it('round-trips bytes, keys, headers, timestamps and per-partition order (read with kafkajs)', async () => {
+    const topic = uniqueTopic('roundtrip')
+    await cluster.createTopic(topic, 3)
+    const p = new Producer({ 'bootstrap.servers': cluster.bootstrapServers }) // durable preset
+    const n = 3000
+    const ts = 1_700_000_000_000
+    const messages = Array.from({ length: n }, (_, i) => ({
+      value: i % 500 === 0 ? Buffer.alloc(0) : Buffer.from(`value-${i}-${'x'.repeat(i % 37)}`),
+      key: i % 7 === 0 ? null : `key-${i % 11}`,
+      partition: i % 3,
+      headers: { seq: String(i), bin: Buffer.from([0, 255, i & 255]) },
+      timestamp: ts + i,
+    }))
+    // Send in several batches so order must hold across batches too.
+    for (let i = 0; i < n; i += 1000) {
+      const r = await p.produceBatch(topic, messages.slice(i, i + 1000))
+      expect(r.failed).toBe(0)
+    }
+    // Plain Buffers and strings on the fast and mixed paths, and a tombstone.
+    await p.produceBatch(topic, [Buffer.from('plain-buffer')])
+    await p.produceBatch(topic, ['plain-string', { value: null, key: 'gone', partition: 0 }])
+    await p.close()
+
+    const got = await readBack(cluster.bootstrapServers, topic, n + 3)
+    expect(got).toHaveLength(n + 3)
+    const parts = byPartition(got)
+    for (const [partition, list] of parts) {
+      const seqs = list.filter((m) => m.headers.seq !== undefined).map((m) => Number(m.headers.seq!.toString()))
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b)) // per-partition order
+      for (const s of seqs) expect(s % 3).toBe(partition) // explicit partitions honoured
+    }
+    for (const m of got) {
+      if (m.headers.seq === undefined) continue
+      const i = Number(m.headers.seq.toString())
+      const want = messages[i]!
+      expect(m.value!.equals(want.value)).toBe(true)
+      expect(m.key === null ? null : m.key.toString()).toBe(want.key)
+      expect(m.headers.bin!.equals(Buffer.from([0, 255, i & 255]))).toBe(true)
+      expect(Number(m.timestamp)).toBe(want.timestamp)
+    }
+    const extras = got.filter((m) => m.headers.seq === undefined)
+    expect(extras.map((m) => m.value?.toString() ?? null).sort()).toEqual([null, 'plain-buffer', 'plain-string'].sort())
+    expect(extras.find((m) => m.value === null)!.key!.toString()).toBe('gone')
+    // An empty value is not a tombstone.
+    const empty = got.find((m) => m.headers.seq?.toString() === '500')!
+    expect(empty.value).not.toBeNull()
+    expect(empty.value!.length).toBe(0)
+  })
+
+  it('is zero-copy: a Buffer modified after produceBatch returns is sent modified', async () => {
+    const topic = uniqueTopic('zerocopy')
+    await cluster.createTopic(topic, 1)
+    // A long linger keeps the message in librdkafka's queue while the Buffer changes.
+    const p = producer({ 'linger.ms': 1000 })
+    const payload = Buffer.from('original-payload')
+    const pending = p.produceBatch(topic, [payload])
+    payload.write('MODIFIED')
+    const report = await pending
+    expect(report.delivered).toBe(1)
+    await p.close()
+    const [m] = await readBack(cluster.bootstrapServers, topic, 1)
+    expect(m!.value!.toString()).toBe('MODIFIED-payload')
+  })
+
+  it('waits for room instead of failing with QUEUE_FULL (backpressure)', async () => {
+    const topic = uniqueTopic('backpressure')
+    await cluster.createTopic(topic, 2)
+    const p = producer({ 'queue.buffering.max.messages': 10, 'linger.ms': 1 })
+    const batch = Array.from({ length: 20_000 }, (_, i) => Buffer.from(`m${i}`))
+    const [a, b] = await Promise.all([p.produceBatch(topic, batch), p.produceBatch(topic, batch.slice(0, 500))])
+    expect(a.delivered).toBe(20_000)
+    expect(a.errors).toEqual([])
+    expect(b.delivered).toBe(500)
+    expect(p.stats().backlog).toBe(0)
+    await p.close()
+  })
+
+  it('fails only the oversized message of a batch with MSG_SIZE_TOO_LARGE', async () => {
+    const topic = uniqueTopic('toolarge')
+    await cluster.createTopic(topic, 1)
+    const p = producer({ 'message.max.bytes': 10_000 })
+    const report = await p.produceBatch(topic, ['small-0', Buffer.alloc(20_000), 'small-2'])
+    expect(report.delivered).toBe(2)
+    expect(report.failed).toBe(1)
+    expect(report.errors).toHaveLength(1)
+    expect(report.errors[0]!.index).toBe(1)
+    const e = report.errors[0]!.error
+    expect(e).toBeInstanceOf(KafkaError)
+    expect(e.code).toBe('MSG_SIZE_TOO_LARGE')
+    expect(e.retriable).toBe(false)
+    expect(e.stack).toContain('producer.test.ts') // the caller's stack, not the dispatcher's
+    const stats = p.stats()
+    expect(stats.delivered + stats.failed).toBe(stats.produced)
+    await p.close()
+  })
+
+  it('fails messages for a topic the cluster says does not exist, within message.timeout.ms', async () => {
+    const topic = uniqueTopic('missing')
+    cluster.setTopicError(topic, 'UNKNOWN_TOPIC_OR_PART') // a broker with auto-create off
+    const p = producer({ 'message.timeout.ms': 3000, 'topic.metadata.propagation.max.ms': 1000 })
+    const report = await p.produceBatch(topic, ['a', 'b', 'c'])
+    expect(report.delivered).toBe(0)
+    expect(report.failed).toBe(3)
+    expect(report.errors.map((f) => f.index)).toEqual([0, 1, 2])
+    for (const f of report.errors) expect(['_UNKNOWN_TOPIC', 'UNKNOWN_TOPIC_OR_PART', '_MSG_TIMED_OUT']).toContain(f.error.code)
+    // Failures of one reason share an instance.
+    expect(new Set(report.errors.map((f) => f.error)).size).toBe(1)
+    await p.close()
+  })
+
+  it('rejects bad input with a typed error before sending anything', async () => {
+    const topic = uniqueTopic('badinput')
+    const p = producer()
+    const cases: unknown[][] = [[42 as unknown as string, ['x']], ['', ['x']], [topic, 'not-an-array'], [topic, ['ok', 5]], [topic, [{ value: 'x', partition: 'one' }]]]
+    for (const [t, msgs] of cases) {
+      const err = await p.produceBatch(t as string, msgs as never).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(KafkaError)
+      expect((err as KafkaError).code).toBe('_INVALID_ARG')
+    }
+    expect(p.stats().produced).toBe(0)
+    expect(await p.produceBatch(topic, [])).toEqual({ delivered: 0, failed: 0, errors: [] })
+    await expect(p.flush(-1)).rejects.toMatchObject({ code: '_INVALID_ARG' })
+    await p.close()
+  })
+
+  it('close delivers messages still in flight, is idempotent, and refuses later produces', async () => {
+    const topic = uniqueTopic('close')
+    await cluster.createTopic(topic, 1)
+    const p = producer({ 'linger.ms': 5000 })
+    const pending = p.produceBatch(topic, Array.from({ length: 1000 }, (_, i) => `m${i}`))
+    const first = p.close()
+    const second = p.close()
+    expect(second).toBe(first)
+    await first
+    const report = await pending
+    expect(report.delivered).toBe(1000)
+    expect(p.closed).toBe(true)
+    const err = await p.produceBatch(topic, ['late']).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(KafkaError)
+    expect((err as KafkaError).code).toBe('_STATE')
+    await p.close() // a third time, still fine
+    await expect(p.connect()).rejects.toMatchObject({ code: '_STATE' })
+    expect(p.stats().delivered).toBe(1000)
+  })
+
+  it('close with a short timeout fails undeliverable messages by index instead of losing them', async () => {
+    const topic = uniqueTopic('purge')
+    await cluster.createTopic(topic, 1)
+    cluster.setBrokerDown(1)
+    try {
+      const p = producer({ 'message.timeout.ms': 60_000 })
+      const pending = p.produceBatch(topic, ['a', 'b', 'c'])
+      await p.close(200)
+      const report = await pending
+      expect(report.delivered + report.failed).toBe(3)
+      expect(report.failed).toBe(3)
+      for (const f of report.errors) expect(f.error.code).toMatch(/^_PURGE_(QUEUE|INFLIGHT)$/)
+    } finally {
+      cluster.setBrokerUp(1)
+    }
+  })
+
+  it('flush sends lingering messages now and resolves after their batches settle', async () => {
+    const topic = uniqueTopic('flush')
+    await cluster.createTopic(topic, 1)
+    const p = producer({ 'linger.ms': 10_000 })
+    let settled = false
+    const pending = p.produceBatch(topic, ['a', 'b']).then((r) => {
+      settled = true
+      return r
+    })
+    await p.flush(5000)
+    expect(settled).toBe(true)
+    expect((await pending).delivered).toBe(2)
+    await p.close()
+  })
+
+  it('flush rejects with _TIMED_OUT when messages cannot be delivered in time', async () => {
+    const topic = uniqueTopic('flushtimeout')
+    await cluster.createTopic(topic, 1)
+    cluster.setBrokerDown(1)
+    const p = producer({ 'message.timeout.ms': 60_000 })
+    try {
+      const pending = p.produceBatch(topic, ['a'])
+      await expect(p.flush(300)).rejects.toMatchObject({ code: '_TIMED_OUT' })
+      expect(p.stats().queued).toBe(1)
+      cluster.setBrokerUp(1)
+      expect((await pending).delivered).toBe(1)
+    } finally {
+      cluster.setBrokerUp(1)
+      await p.close()
+    }
+  })
+
+  it('emits librdkafka statistics as events when statistics.interval.ms is set', async () => {
+    const p = producer({ 'statistics.interval.ms': 100 })
+    const stats = await new Promise<Record<string, unknown>>((resolve) => p.once('stats', resolve))
+    expect(stats.type).toBe('producer')
+    expect(typeof stats.msg_cnt).toBe('number')
+    await p.close()
+  })
+
+  it('reports broker trouble as warning events and logs as log events, not on stderr', async () => {
+    const p = new Producer({ 'bootstrap.servers': '127.0.0.1:1', preset: 'latency', 'reconnect.backoff.ms': 10 })
+    const warning = new Promise<KafkaError>((resolve) => p.once('warning', resolve))
+    const log = new Promise((resolve) => p.once('log', resolve))
+    void p.produceBatch(uniqueTopic('nowhere'), ['x'])
+    const w = await warning
+    expect(w).toBeInstanceOf(KafkaError)
+    expect(w.fatal).toBe(false)
+    expect(w.code).toMatch(/^_(TRANSPORT|ALL_BROKERS_DOWN|RESOLVE)$/)
+    await log
+    await p.close(0)
+  })
+})

@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    exclude: ['test/broker/**'],
+    // Each file in its own process, with gc() exposed for the lifetime tests. Native handles
+    // and librdkafka threads stay out of worker_threads the runner does not own.
+    pool: 'forks',
+    execArgv: ['--expose-gc'],
+    testTimeout: 60_000,
+    hookTimeout: 30_000,
+    fileParallelism: false,
+  },
+})
