@@ -22,11 +22,12 @@ export interface NativeProducer {
   produceBatch(
     topic: string,
     id: number,
-    values: Array<Buffer | null>,
+    values: ArrayBuffer[] | Buffer,
     keys: Array<Buffer | null> | undefined,
     partitions: Int32Array | undefined,
     timestamps: Float64Array | undefined,
     headers: Array<Array<string | Buffer | null> | undefined> | undefined,
+    layout: Uint32Array,
   ): void
   flush(timeoutMs: number): Promise<number>
   close(timeoutMs: number): Promise<number>

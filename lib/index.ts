@@ -8,6 +8,7 @@ export type {
   Headers,
   LogEntry,
   Message,
+  PackedMessages,
   Payload,
   ProduceInput,
   ProducerStats,

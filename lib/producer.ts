@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events'
 
-import { packBatch } from './batch'
+import { flattenPacked, isPacked, packBatch, type FlatBatch } from './batch'
 import { binding, type DispatchCallback, type NativeProducer, type SettledRow } from './binding'
 import { describe, resolveProducerConfig, type ProducerConfig } from './config'
 import { describeErrno, invalidArg, KafkaError, stateError } from './errors'
-import type { BatchFailure, BatchReport, LogEntry, ProduceInput, ProducerStats } from './types'
+import type { BatchFailure, BatchReport, LogEntry, PackedMessages, ProduceInput, ProducerStats } from './types'
 
 interface PendingBatch {
   resolve: (report: BatchReport) => void
@@ -201,22 +201,42 @@ export class Producer extends EventEmitter<ProducerEvents> {
    *
    * Buffers are handed to librdkafka without a copy and kept alive until the batch settles;
    * modifying one before that changes what is sent.
+   *
+   * `messages` is an array (Buffers, strings, or message objects with key, partition, headers,
+   * timestamp), or the packed form: one Buffer of values back to back plus their lengths.
    */
-  produceBatch(topic: string, messages: ReadonlyArray<ProduceInput>): Promise<BatchReport> {
+  produceBatch(topic: string, messages: ReadonlyArray<ProduceInput> | PackedMessages): Promise<BatchReport> {
     try {
       if (this.#closing) throw stateError('producer is closed')
       if (typeof topic !== 'string') throw invalidArg(`topic must be a string (got ${describe(topic)})`)
       if (topic.length === 0 || topic.length > 249) throw invalidArg('topic must be 1 to 249 characters long')
-      if (!Array.isArray(messages)) throw invalidArg(`messages must be an array (got ${describe(messages)})`)
-      if (messages.length === 0) return Promise.resolve({ delivered: 0, failed: 0, errors: [] })
-      const packed = packBatch(messages)
+      let packed: FlatBatch
+      if (Array.isArray(messages)) {
+        if (messages.length === 0) return Promise.resolve({ delivered: 0, failed: 0, errors: [] })
+        packed = packBatch(messages as ReadonlyArray<ProduceInput>)
+      } else if (isPacked(messages)) {
+        const flat = flattenPacked(messages)
+        if (flat.count === 0) return Promise.resolve({ delivered: 0, failed: 0, errors: [] })
+        packed = flat
+      } else {
+        throw invalidArg(`messages must be an array or packed messages (got ${describe(messages)})`)
+      }
       const id = this.#nextId++
       const origin = new Error()
       Error.captureStackTrace(origin, this.produceBatch)
       return new Promise<BatchReport>((resolve, reject) => {
         this.#state.pending.set(id, { resolve, origin })
         try {
-          this.#native.produceBatch(topic, id, packed.values, packed.keys, packed.partitions, packed.timestamps, packed.headers)
+          this.#native.produceBatch(
+            topic,
+            id,
+            packed.values,
+            packed.keys,
+            packed.partitions,
+            packed.timestamps,
+            packed.headers,
+            packed.layout,
+          )
         } catch (err) {
           this.#state.pending.delete(id)
           reject(KafkaError.from(err))

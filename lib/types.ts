@@ -18,6 +18,19 @@ export interface Message {
   timestamp?: number | Date
 }
 
+/**
+ * A batch as one Buffer holding every value back to back, with their lengths: the fastest form,
+ * since nothing is read per message in JavaScript or at the native boundary. Still zero-copy:
+ * librdkafka reads `values` in place, so do not modify it until the batch settles.
+ */
+export interface PackedMessages {
+  values: Buffer
+  /** Length of each value in bytes, in order; their sum may not exceed `values.length`. */
+  lengths: Uint32Array | ReadonlyArray<number>
+  /** Partition of each message; -1 lets the partitioner choose. */
+  partitions?: Int32Array | ReadonlyArray<number>
+}
+
 /** What `produceBatch` accepts for each message. */
 export type ProduceInput = Buffer | string | Uint8Array | Message
 

@@ -15,6 +15,8 @@ namespace {
 // Elements read per handle scope while gathering a batch, so the handles of a 100k-message
 // batch never pile up in the caller's scope.
 constexpr uint32_t kGatherChunk = 1024;
+// In the views layout, the ArrayBuffer index of a null value.
+constexpr uint32_t kNullValue = 0xFFFFFFFF;
 
 [[noreturn]] void ThrowType(Napi::Env env, const std::string& message) {
   throw Napi::TypeError::New(env, message);
@@ -33,6 +35,7 @@ void GatherBuffers(Napi::Env env, napi_value array, Batch* b, bool keys) {
       size_t len = 0;
       if (napi_get_buffer_info(env, v, &data, &len) == napi_ok) {
         if (len == 0) data = const_cast<void*>(NonNullEmpty());
+        if (len > UINT32_MAX) ThrowType(env, "Buffer at index " + std::to_string(i) + " over 4 GiB");
       } else {
         napi_valuetype t;
         napi_typeof(env, v, &t);
@@ -43,10 +46,10 @@ void GatherBuffers(Napi::Env env, napi_value array, Batch* b, bool keys) {
       Msg& m = b->msgs[i];
       if (keys) {
         m.key = data;
-        m.key_len = len;
+        m.key_len = static_cast<uint32_t>(len);
       } else {
         m.value = data;
-        m.value_len = len;
+        m.value_len = static_cast<uint32_t>(len);
       }
     }
   }
@@ -65,7 +68,7 @@ void GatherHeaders(Napi::Env env, Napi::Array headers, Batch* b) {
       Napi::Array flat = v.As<Napi::Array>();
       const uint32_t len = flat.Length();
       rd_kafka_headers_t* h = rd_kafka_headers_new(len / 2);
-      b->msgs[i].headers = h;  // freed with the batch unless librdkafka takes it
+      b->Extra(i).headers = h;  // freed with the batch unless librdkafka takes it
       for (uint32_t j = 0; j + 1 < len; j += 2) {
         Napi::Value name = flat.Get(j);
         if (!name.IsString()) ThrowType(env, "header name at index " + std::to_string(i));
@@ -83,7 +86,6 @@ void GatherHeaders(Napi::Env env, Napi::Array headers, Batch* b) {
         rd_kafka_header_add(h, key.data(), static_cast<ssize_t>(key.size()), data,
                             static_cast<ssize_t>(size));
       }
-      b->extended = true;
     }
   }
 }
@@ -183,6 +185,7 @@ void DispatchToJs(Napi::Env env, Napi::Function callback, ProducerBridge* bridge
         settled.Set(static_cast<uint32_t>(freed), BuildSettled(env, b));
         // The last report of this batch is in: librdkafka no longer reads its Buffers.
         if (b->keepalive != nullptr) napi_delete_reference(env, b->keepalive);
+        bridge->Recycle(b->TakeStorage());
         delete b;
       }
       Napi::Array stats = Napi::Array::New(env, d->stats.size());
@@ -304,7 +307,7 @@ Napi::Value Producer::ProduceBatch(const Napi::CallbackInfo& info) {
   if (closing_) ThrowKafka(env, RD_KAFKA_RESP_ERR__STATE, "producer is closed");
   // lib/producer.ts has validated and normalised everything; these checks only keep a malformed
   // call from crashing the process.
-  if (info.Length() < 7 || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsArray())
+  if (info.Length() < 7 || !info[0].IsString() || !info[1].IsNumber())
     ThrowType(env, "produceBatch(topic, id, values, keys, partitions, timestamps, headers)");
   const std::string topic = info[0].As<Napi::String>().Utf8Value();
   rd_kafka_topic_t* rkt = core_->Topic(topic);
@@ -312,12 +315,62 @@ Napi::Value Producer::ProduceBatch(const Napi::CallbackInfo& info) {
     rd_kafka_resp_err_t err = rd_kafka_last_error();
     ThrowKafka(env, err, "topic \"" + topic + "\": " + rd_kafka_err2str(err));
   }
-  Napi::Array values = info[2].As<Napi::Array>();
-  const uint32_t n = values.Length();
+  // How the values arrive (lib/batch.ts chooses):
+  //  - views:  values is an array of ArrayBuffers and info[7] a Uint32Array of (ArrayBuffer index,
+  //            byte offset, length) per message, index kNullValue for a null value. Reading a few
+  //            ArrayBuffers replaces one N-API element read per message.
+  //  - packed: values is one Buffer of values back to back, info[7] their lengths.
+  //  - array:  values is an array of Buffers or nulls, read element by element.
+  enum class Layout { kArray, kViews, kPacked } layout = Layout::kArray;
+  Napi::Uint32Array layout_arg;
+  if (info.Length() > 7 && info[7].IsTypedArray()) {
+    if (info[7].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array)
+      ThrowType(env, "value layout must be a Uint32Array");
+    layout_arg = info[7].As<Napi::Uint32Array>();
+    layout = info[2].IsBuffer() ? Layout::kPacked : Layout::kViews;
+  } else if (!info[2].IsArray()) {
+    ThrowType(env, "values must be an array without a layout");
+  }
+  const uint32_t n =
+      layout == Layout::kArray    ? info[2].As<Napi::Array>().Length()
+      : layout == Layout::kPacked ? static_cast<uint32_t>(layout_arg.ElementLength())
+                                  : static_cast<uint32_t>(layout_arg.ElementLength() / 3);
 
-  auto b = std::make_unique<Batch>(info[1].As<Napi::Number>().DoubleValue(), n);
+  auto b = std::make_unique<Batch>(info[1].As<Napi::Number>().DoubleValue(), n, bridge_->Reuse());
   b->rkt = rkt;
-  GatherBuffers(env, values, b.get(), false);
+  if (layout == Layout::kPacked) {
+    auto buf = info[2].As<Napi::Buffer<uint8_t>>();
+    const uint8_t* base = buf.Data();
+    size_t offset = 0;
+    for (uint32_t i = 0; i < n; i++) {
+      const uint32_t len = layout_arg[i];
+      if (offset + len > buf.Length()) ThrowType(env, "lengths add up to more than the packed Buffer");
+      b->msgs[i].value = len ? static_cast<const void*>(base + offset) : NonNullEmpty();
+      b->msgs[i].value_len = len;
+      offset += len;
+    }
+  } else if (layout == Layout::kViews) {
+    Napi::Array abs = info[2].As<Napi::Array>();
+    std::vector<std::pair<const uint8_t*, size_t>> bases(abs.Length());
+    for (uint32_t j = 0; j < bases.size(); j++) {
+      void* data = nullptr;
+      size_t len = 0;
+      if (napi_get_arraybuffer_info(env, abs.Get(j), &data, &len) != napi_ok)
+        ThrowType(env, "views need ArrayBuffers");
+      bases[j] = {static_cast<const uint8_t*>(data), len};
+    }
+    const uint32_t* refs = layout_arg.Data();
+    for (uint32_t i = 0; i < n; i++) {
+      const uint32_t which = refs[3 * i], offset = refs[3 * i + 1], len = refs[3 * i + 2];
+      if (which == kNullValue) continue;  // value stays null: a tombstone
+      if (which >= bases.size() || static_cast<size_t>(offset) + len > bases[which].second)
+        ThrowType(env, "value view out of range at index " + std::to_string(i));
+      b->msgs[i].value = len ? static_cast<const void*>(bases[which].first + offset) : NonNullEmpty();
+      b->msgs[i].value_len = len;
+    }
+  } else {
+    GatherBuffers(env, info[2], b.get(), false);
+  }
   if (info[3].IsArray()) {
     if (info[3].As<Napi::Array>().Length() < n) ThrowType(env, "keys shorter than values");
     GatherBuffers(env, info[3], b.get(), true);
@@ -332,16 +385,14 @@ Napi::Value Producer::ProduceBatch(const Napi::CallbackInfo& info) {
     Napi::Float64Array ts = info[5].As<Napi::Float64Array>();
     if (ts.TypedArrayType() != napi_float64_array || ts.ElementLength() < n)
       ThrowType(env, "timestamps must be a Float64Array as long as values");
-    for (uint32_t i = 0; i < n; i++) {
-      b->msgs[i].timestamp = static_cast<int64_t>(ts[i]);
-      if (b->msgs[i].timestamp != 0) b->extended = true;
-    }
+    for (uint32_t i = 0; i < n; i++)
+      if (ts[i] != 0) b->Extra(i).timestamp = static_cast<int64_t>(ts[i]);
   }
   if (info[6].IsArray()) GatherHeaders(env, info[6].As<Napi::Array>(), b.get());
 
   // One reference per batch keeps every value and key Buffer alive until its last report.
   Napi::Array hold = Napi::Array::New(env, 2);
-  hold.Set(0u, values);
+  hold.Set(0u, info[2]);
   hold.Set(1u, info[3]);
   napi_create_reference(env, hold, 1, &b->keepalive);
 

@@ -19,8 +19,22 @@ struct ProducerBridge {
   uint32_t pending_batches = 0;
   bool tsfn_alive = true;
   int claims = 2;
+  // Message arrays of settled batches, kept for the next ones (bounded in count and size).
+  std::vector<std::vector<Msg>> spare;
+
   void Drop() {
     if (--claims == 0) delete this;
+  }
+  std::vector<Msg> Reuse() {
+    if (spare.empty()) return {};
+    std::vector<Msg> v = std::move(spare.back());
+    spare.pop_back();
+    return v;
+  }
+  void Recycle(std::vector<Msg>&& v) {
+    constexpr size_t kMaxSpare = 16;
+    constexpr size_t kMaxCapacity = 1 << 20;
+    if (spare.size() < kMaxSpare && v.capacity() <= kMaxCapacity) spare.push_back(std::move(v));
   }
 };
 

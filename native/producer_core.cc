@@ -17,6 +17,8 @@ const char kEmpty[1] = {0};
 constexpr int kPurgeWaitMs = 5000;
 // Events served per poller round, so one JS call never carries unbounded work.
 constexpr size_t kEventsPerRound = 64;
+// Messages per rd_kafka_produce_batch call.
+constexpr size_t kChunk = 4096;
 
 }  // namespace
 
@@ -75,61 +77,96 @@ void ProducerCore::Submit(Batch* b, std::vector<Batch*>* settled) {
 }
 
 bool ProducerCore::EnqueueLocked(Batch* b, std::vector<Batch*>* settled) {
+  return b->extended ? EnqueueEachLocked(b, settled) : EnqueueChunksLocked(b, settled);
+}
+
+bool ProducerCore::EnqueueChunksLocked(Batch* b, std::vector<Batch*>* settled) {
+  // rd_kafka_produce_batch takes librdkafka's locks once per chunk instead of once per message.
+  // Once it meets a full queue it fails every later message of the call with _QUEUE_FULL, so
+  // what it enqueued is always a prefix of the chunk and order is kept: the rest waits in the
+  // backlog and is retried from the first refused message.
+  const size_t n = b->msgs.size();
+  if (scratch_.size() < kChunk) scratch_.resize(kChunk);
+  while (b->next < n) {
+    const size_t count = std::min(kChunk, n - b->next);
+    for (size_t i = 0; i < count; i++) {
+      Msg& m = b->msgs[b->next + i];
+      rd_kafka_message_t& rm = scratch_[i];
+      rm.err = RD_KAFKA_RESP_ERR_NO_ERROR;
+      rm.partition = m.partition;  // RD_KAFKA_PARTITION_UA runs the partitioner
+      rm.payload = const_cast<void*>(m.value);
+      rm.len = m.value_len;
+      rm.key = const_cast<void*>(m.key);
+      rm.key_len = m.key_len;
+      rm._private = &m;
+    }
+    // Flags: F_PARTITION reads each message's partition. Neither COPY nor FREE: librdkafka reads
+    // the payloads in place until their delivery reports.
+    rd_kafka_produce_batch(b->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_PARTITION,
+                           scratch_.data(), static_cast<int>(count));
+    for (size_t i = 0; i < count; i++) {
+      const rd_kafka_resp_err_t err = scratch_[i].err;
+      if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        b->next += i;
+        return false;
+      }
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        failed_.fetch_add(1, std::memory_order_relaxed);
+        Finalize(&b->msgs[b->next + i], err, settled);
+      }
+    }
+    b->next += count;
+  }
+  return true;
+}
+
+bool ProducerCore::EnqueueEachLocked(Batch* b, std::vector<Batch*>* settled) {
+  // Headers and explicit timestamps need rd_kafka_produceva, one message at a time.
   const size_t n = b->msgs.size();
   for (; b->next < n; b->next++) {
     Msg& m = b->msgs[b->next];
-    rd_kafka_resp_err_t err;
-    if (!b->extended) {
-      // Flags 0: neither COPY nor FREE. librdkafka reads the payload in place until the report.
-      err = rd_kafka_produce(b->rkt, m.partition, 0, const_cast<void*>(m.value), m.value_len,
-                             m.key, m.key_len, &m) == 0
-                ? RD_KAFKA_RESP_ERR_NO_ERROR
-                : rd_kafka_last_error();
+    MsgExtra& x = b->extra[b->next];
+    rd_kafka_vu_t vu[7];
+    size_t c = 0;
+    vu[c].vtype = RD_KAFKA_VTYPE_RKT;
+    vu[c++].u.rkt = b->rkt;
+    vu[c].vtype = RD_KAFKA_VTYPE_PARTITION;
+    vu[c++].u.i32 = m.partition;
+    vu[c].vtype = RD_KAFKA_VTYPE_VALUE;
+    vu[c].u.mem.ptr = const_cast<void*>(m.value);
+    vu[c++].u.mem.size = m.value_len;
+    vu[c].vtype = RD_KAFKA_VTYPE_KEY;
+    vu[c].u.mem.ptr = const_cast<void*>(m.key);
+    vu[c++].u.mem.size = m.key_len;
+    vu[c].vtype = RD_KAFKA_VTYPE_OPAQUE;
+    vu[c++].u.ptr = &m;
+    if (x.timestamp != 0) {
+      vu[c].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
+      vu[c++].u.i64 = x.timestamp;
+    }
+    if (x.headers != nullptr) {
+      vu[c].vtype = RD_KAFKA_VTYPE_HEADERS;
+      vu[c++].u.headers = x.headers;
+    }
+    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    rd_kafka_error_t* error = rd_kafka_produceva(rk_, vu, c);
+    if (error == nullptr) {
+      x.headers = nullptr;  // the message owns them now
     } else {
-      rd_kafka_vu_t vu[7];
-      size_t c = 0;
-      vu[c].vtype = RD_KAFKA_VTYPE_RKT;
-      vu[c++].u.rkt = b->rkt;
-      vu[c].vtype = RD_KAFKA_VTYPE_PARTITION;
-      vu[c++].u.i32 = m.partition;
-      vu[c].vtype = RD_KAFKA_VTYPE_VALUE;
-      vu[c].u.mem.ptr = const_cast<void*>(m.value);
-      vu[c++].u.mem.size = m.value_len;
-      vu[c].vtype = RD_KAFKA_VTYPE_KEY;
-      vu[c].u.mem.ptr = const_cast<void*>(m.key);
-      vu[c++].u.mem.size = m.key_len;
-      vu[c].vtype = RD_KAFKA_VTYPE_OPAQUE;
-      vu[c++].u.ptr = &m;
-      if (m.timestamp != 0) {
-        vu[c].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
-        vu[c++].u.i64 = m.timestamp;
-      }
-      if (m.headers != nullptr) {
-        vu[c].vtype = RD_KAFKA_VTYPE_HEADERS;
-        vu[c++].u.headers = m.headers;
-      }
-      rd_kafka_error_t* error = rd_kafka_produceva(rk_, vu, c);
-      if (error == nullptr) {
-        err = RD_KAFKA_RESP_ERR_NO_ERROR;
-        m.headers = nullptr;  // the message owns them now
-      } else {
-        err = rd_kafka_error_code(error);
-        rd_kafka_error_destroy(error);
-      }
+      err = rd_kafka_error_code(error);
+      rd_kafka_error_destroy(error);
     }
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) return false;
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       failed_.fetch_add(1, std::memory_order_relaxed);
-      Finalize(&m, err, -1, settled);
+      Finalize(&m, err, settled);
     }
   }
   return true;
 }
 
-void ProducerCore::Finalize(Msg* m, rd_kafka_resp_err_t err, int64_t offset,
-                            std::vector<Batch*>* settled) {
+void ProducerCore::Finalize(Msg* m, rd_kafka_resp_err_t err, std::vector<Batch*>* settled) {
   m->err = err;
-  m->offset = offset;
   Batch* b = m->batch;
   if (b->remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     {
@@ -155,7 +192,7 @@ void ProducerCore::FailBacklog(rd_kafka_resp_err_t err, std::vector<Batch*>* set
   for (Batch* b : backlog_) {
     for (; b->next < b->msgs.size(); b->next++) {
       failed_.fetch_add(1, std::memory_order_relaxed);
-      Finalize(&b->msgs[b->next], err, -1, settled);
+      Finalize(&b->msgs[b->next], err, settled);
     }
   }
   backlog_.clear();
@@ -201,7 +238,7 @@ void ProducerCore::HandleEvent(rd_kafka_event_t* ev, Dispatch* d) {
         } else {
           bad++;
         }
-        Finalize(m, rkm->err, rkm->offset, &d->settled);
+        Finalize(m, rkm->err, &d->settled);
       }
       bytes_delivered_.fetch_add(bytes, std::memory_order_relaxed);
       delivered_.fetch_add(ok, std::memory_order_relaxed);

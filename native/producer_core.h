@@ -97,9 +97,11 @@ class ProducerCore {
   // Serves up to `max_events` events without blocking beyond `timeout_ms` for the first one.
   void ServeRound(int timeout_ms, size_t max_events, Dispatch* d);
   void HandleEvent(rd_kafka_event_t* ev, Dispatch* d);
-  void Finalize(Msg* m, rd_kafka_resp_err_t err, int64_t offset, std::vector<Batch*>* settled);
+  void Finalize(Msg* m, rd_kafka_resp_err_t err, std::vector<Batch*>* settled);
   // Requires enqueue_mu_. Returns false if librdkafka's queue filled up before the batch ended.
   bool EnqueueLocked(Batch* b, std::vector<Batch*>* settled);
+  bool EnqueueChunksLocked(Batch* b, std::vector<Batch*>* settled);
+  bool EnqueueEachLocked(Batch* b, std::vector<Batch*>* settled);
   void DrainBacklog(Dispatch* d);
   void FailBacklog(rd_kafka_resp_err_t err, std::vector<Batch*>* settled);
   void Deliver(Dispatch* d);
@@ -113,6 +115,7 @@ class ProducerCore {
 
   mutable std::mutex enqueue_mu_;  // librdkafka enqueue order and the backlog
   std::deque<Batch*> backlog_;
+  std::vector<rd_kafka_message_t> scratch_;  // produce_batch arguments, reused
   std::atomic<bool> backlog_waiting_{false};
   std::atomic<uint64_t> backlog_msgs_{0};
 

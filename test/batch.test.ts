@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
-import { packBatch } from '../lib/batch'
+import { flattenPacked, packBatch, type FlatBatch } from '../lib/batch'
 import { KafkaError } from '../lib/index'
 
 function rejects(messages: unknown[]): KafkaError {
@@ -13,15 +13,26 @@ function rejects(messages: unknown[]): KafkaError {
   throw new Error('expected packBatch to throw')
 }
 
+/** The bytes the native side will read for message i of a views-layout batch. */
+function valueAt(batch: FlatBatch, i: number): Buffer | null {
+  const buffers = batch.values as ArrayBuffer[]
+  const [which, offset, length] = batch.layout.subarray(3 * i, 3 * i + 3)
+  if (which === 0xffffffff) return null
+  return Buffer.from(buffers[which]!, offset, length)
+}
+
 describe('packBatch', () => {
-  it('passes an all-Buffer batch through as a copy of the array, payloads untouched', () => {
-    const a = Buffer.from('a')
-    const b = Buffer.from('b')
-    const input = [a, b]
-    const packed = packBatch(input)
-    expect(packed.values).not.toBe(input)
-    expect(packed.values[0]).toBe(a)
-    expect(packed.values[1]).toBe(b)
+  it('describes Buffers as views into their ArrayBuffers, without copying payloads', () => {
+    const pooled = [Buffer.from('alpha'), Buffer.from('beta')] // Node's pool: one ArrayBuffer
+    const own = Buffer.allocUnsafeSlow(300).fill('z')
+    const packed = packBatch([...pooled, own])
+    const buffers = packed.values as ArrayBuffer[]
+    expect(buffers).toHaveLength(2)
+    expect(buffers[0]).toBe(pooled[0]!.buffer)
+    expect(buffers[1]).toBe(own.buffer)
+    expect(valueAt(packed, 0)!.toString()).toBe('alpha')
+    expect(valueAt(packed, 1)!.toString()).toBe('beta')
+    expect(valueAt(packed, 2)!.equals(own)).toBe(true)
     expect(packed.keys).toBeUndefined()
     expect(packed.partitions).toBeUndefined()
   })
@@ -29,8 +40,9 @@ describe('packBatch', () => {
   it('encodes strings as UTF-8 and wraps Uint8Array without copying', () => {
     const u8 = new Uint8Array([1, 2, 3])
     const packed = packBatch(['héllo', u8])
-    expect(packed.values[0]!.toString('utf8')).toBe('héllo')
-    expect(packed.values[1]!.buffer).toBe(u8.buffer)
+    expect(valueAt(packed, 0)!.toString('utf8')).toBe('héllo')
+    expect((packed.values as ArrayBuffer[]).includes(u8.buffer as ArrayBuffer)).toBe(true)
+    expect(Array.from(valueAt(packed, 1)!)).toEqual([1, 2, 3])
   })
 
   it('flattens keys, partitions, timestamps and headers only where used', () => {
@@ -40,7 +52,8 @@ describe('packBatch', () => {
       { value: null, timestamp: t, headers: { a: 'x', b: null } },
       { value: 'v2', headers: [['dup', 'one'], ['dup', 'two']] },
     ])
-    expect(packed.values[1]).toBeNull()
+    expect(valueAt(packed, 1)).toBeNull()
+    expect(valueAt(packed, 2)!.toString()).toBe('v2')
     expect(packed.keys![0]!.toString()).toBe('k0')
     expect(packed.keys![1]).toBeNull()
     expect(Array.from(packed.partitions!)).toEqual([2, -1, -1])
@@ -61,6 +74,11 @@ describe('packBatch', () => {
     expect(rejects([{ key: 'k' }]).message).toMatch(/tombstone/)
   })
 
+  it('refuses Buffers over shared memory, which cannot be held without a copy', () => {
+    const shared = Buffer.from(new SharedArrayBuffer(8))
+    expect(rejects([shared]).message).toMatch(/SharedArrayBuffer/)
+  })
+
   it('rejects bad partitions, timestamps and headers', () => {
     expect(rejects([{ value: 'x', partition: -1 }]).message).toContain('partition')
     expect(rejects([{ value: 'x', partition: 1.5 }]).message).toContain('partition')
@@ -69,5 +87,32 @@ describe('packBatch', () => {
     expect(rejects([{ value: 'x', headers: 'h' }]).message).toContain('headers')
     expect(rejects([{ value: 'x', headers: { h: 5 } }]).message).toContain('headers')
     expect(rejects([{ value: 'x', headers: [['only-name']] }]).message).toContain('pairs')
+  })
+})
+
+describe('flattenPacked', () => {
+  it('accepts a Buffer with lengths as a typed array or a plain array', () => {
+    const values = Buffer.from('aaabbc')
+    expect(flattenPacked({ values, lengths: new Uint32Array([3, 2, 1]) }).count).toBe(3)
+    const flat = flattenPacked({ values, lengths: [3, 2, 1], partitions: [0, -1, 1] })
+    expect(Array.from(flat.layout)).toEqual([3, 2, 1])
+    expect(Array.from(flat.partitions!)).toEqual([0, -1, 1])
+    expect(flat.values).toBe(values)
+  })
+
+  it('rejects lengths beyond the Buffer and mismatched partitions', () => {
+    const values = Buffer.from('abc')
+    const err = (f: () => unknown) => {
+      try {
+        f()
+      } catch (e) {
+        return e as KafkaError
+      }
+      throw new Error('expected an error')
+    }
+    expect(err(() => flattenPacked({ values, lengths: [2, 2] })).message).toMatch(/lengths add up/)
+    expect(err(() => flattenPacked({ values, lengths: [1], partitions: [0, 1] })).message).toMatch(/partitions/)
+    expect(err(() => flattenPacked({ values, lengths: [1.5] })).code).toBe('_INVALID_ARG')
+    expect(err(() => flattenPacked({ values: 'abc' as never, lengths: [1] })).code).toBe('_INVALID_ARG')
   })
 })
