@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static uint64_t delivered, failed;
@@ -71,8 +72,12 @@ int main(int argc, char **argv) {
   if (merr) die("metadata", rd_kafka_err2str(merr));
   rd_kafka_metadata_destroy(md);
 
-  char *payload = malloc(size ? size : 1);
-  memset(payload, 'x', size);
+  /* Distinct payload memory per message, cycling through as many as one Node batch holds, so the
+   * baseline reads the same amount of memory per message as the Node engines do. */
+  enum { RING = 10000 };
+  char *ring = malloc(size * RING + 1);
+  memset(ring, 'x', size * RING + 1);
+#define PAYLOAD(i) (ring + ((size_t)(i) % RING) * size)
 
   const double t0 = now_s();
   if (use_batch) {
@@ -82,7 +87,7 @@ int main(int argc, char **argv) {
     while (sent < count) {
       int n = (int)(count - sent < CHUNK ? count - sent : CHUNK);
       for (int i = 0; i < n; i++) {
-        msgs[i].payload = payload;
+        msgs[i].payload = PAYLOAD(sent + i);
         msgs[i].len = size;
         msgs[i].err = 0;
       }
@@ -94,7 +99,7 @@ int main(int argc, char **argv) {
     free(msgs);
   } else {
     for (long i = 0; i < count;) {
-      rd_kafka_resp_err_t e = rd_kafka_producev(rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_VALUE(payload, size),
+      rd_kafka_resp_err_t e = rd_kafka_producev(rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_VALUE(PAYLOAD(i), size),
                                                 RD_KAFKA_V_END);
       if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         rd_kafka_poll(rk, 1);
@@ -107,11 +112,14 @@ int main(int argc, char **argv) {
   while (delivered + failed < (uint64_t)count) rd_kafka_poll(rk, 10);
   const double seconds = now_s() - t0;
 
-  printf("{\"delivered\":%llu,\"failed\":%llu,\"seconds\":%.6f%s%s%s}\n", (unsigned long long)delivered,
-         (unsigned long long)failed, seconds, failed ? ",\"firstError\":\"" : "",
-         failed ? rd_kafka_err2name(first_error) : "", failed ? "\"" : "");
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  const double cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+  printf("{\"delivered\":%llu,\"failed\":%llu,\"seconds\":%.6f,\"cpuSeconds\":%.3f,\"peakRssMB\":%ld%s%s%s}\n",
+         (unsigned long long)delivered, (unsigned long long)failed, seconds, cpu, ru.ru_maxrss / 1024,
+         failed ? ",\"firstError\":\"" : "", failed ? rd_kafka_err2name(first_error) : "", failed ? "\"" : "");
   rd_kafka_topic_destroy(rkt);
   rd_kafka_destroy(rk);
-  free(payload);
+  free(ring);
   return failed ? 2 : 0;
 }

@@ -12,8 +12,15 @@ async function main() {
   // Learn the topic's leader before the clock starts (the C baseline fetches its metadata).
   await producer.produceBatch(spec.topic, [Buffer.alloc(spec.size)])
 
-  const payload = Buffer.alloc(spec.size, 'x')
-  const batch = new Array(spec.batch).fill(payload)
+  // A distinct Buffer per message, made the way applications usually make them: Buffer.from of
+  // a string (which Node allocates from its shared pool below 4 KiB). The packed form: one
+  // Buffer with every value back to back.
+  const text = 'x'.repeat(spec.size)
+  const makeBatch = (n) =>
+    spec.form === 'packed'
+      ? { values: Buffer.alloc(n * spec.size, 'x'), lengths: new Uint32Array(n).fill(spec.size) }
+      : Array.from({ length: n }, () => Buffer.from(text))
+  const batch = makeBatch(spec.batch)
   let delivered = 0
   let failed = 0
   let firstError
@@ -28,7 +35,7 @@ async function main() {
         const n = Math.min(spec.batch, spec.messages - sent)
         sent += n
         outstanding++
-        producer.produceBatch(spec.topic, n === spec.batch ? batch : batch.slice(0, n)).then((r) => {
+        producer.produceBatch(spec.topic, n === spec.batch ? batch : makeBatch(n)).then((r) => {
           delivered += r.delivered
           failed += r.failed
           if (r.failed && !firstError) firstError = r.errors[0].error.code
