@@ -18,6 +18,17 @@ export interface FlatBatch {
 }
 
 const MAX_PARTITION = 2 ** 31 - 1
+
+/**
+ * The native side reads a batch's layout only during the produceBatch call, so one array serves
+ * every batch: allocating a fresh 120 KB typed array per 10k-message batch cost ~18 ns a message.
+ * A FlatBatch's layout is therefore only valid until the next packBatch call.
+ */
+let scratch = new Uint32Array(0)
+function scratchLayout(length: number): Uint32Array {
+  if (scratch.length < length) scratch = new Uint32Array(Math.max(length, scratch.length * 2))
+  return scratch.subarray(0, length)
+}
 /** In the views layout, the ArrayBuffer index of a null value (a tombstone). */
 const NULL_VALUE = 0xffffffff
 
@@ -35,7 +46,19 @@ class ViewsBuilder {
   #lastIndex = 0
 
   constructor(n: number) {
-    this.layout = new Uint32Array(n * 3)
+    this.layout = scratchLayout(n * 3)
+  }
+
+  /** The index of `ab` in `buffers`, added if new; -1 for a SharedArrayBuffer. */
+  indexOf(ab: ArrayBuffer): number {
+    let idx = this.#index.get(ab)
+    if (idx === undefined) {
+      if (!(ab instanceof ArrayBuffer)) return -1
+      idx = this.buffers.length
+      this.buffers.push(ab)
+      this.#index.set(ab, idx)
+    }
+    return idx
   }
 
   /** Returns false if `b` lives in a SharedArrayBuffer, which the views layout cannot carry. */
@@ -45,16 +68,11 @@ class ViewsBuilder {
       this.layout[at] = NULL_VALUE
       return true
     }
-    const ab = b.buffer
+    const ab = b.buffer as ArrayBuffer
     if (ab !== this.#last) {
-      let idx = this.#index.get(ab as ArrayBuffer)
-      if (idx === undefined) {
-        if (!(ab instanceof ArrayBuffer)) return false
-        idx = this.buffers.length
-        this.buffers.push(ab)
-        this.#index.set(ab, idx)
-      }
-      this.#last = ab as ArrayBuffer
+      const idx = this.indexOf(ab)
+      if (idx < 0) return false
+      this.#last = ab
       this.#lastIndex = idx
     }
     this.layout[at] = this.#lastIndex
@@ -109,12 +127,25 @@ function packHeaders(h: Headers, index: number): Array<string | Buffer | null> {
 export function packBatch(messages: ReadonlyArray<ProduceInput>): FlatBatch {
   const n = messages.length
   const views = new ViewsBuilder(n)
+  // Fast path, inlined: plain Buffers. Each property read here is a cache miss on a distinct heap
+  // object, so the loop touches each Buffer once and does nothing else.
+  const layout = views.layout
   let i = 0
-  // Fast path: plain Buffers.
+  let last: ArrayBuffer | undefined
+  let lastIndex = 0
   for (; i < n; i++) {
     const m = messages[i]
     if (!Buffer.isBuffer(m)) break
-    if (!views.set(i, m)) throw sharedMemoryError(i)
+    const ab = m.buffer as ArrayBuffer
+    if (ab !== last) {
+      lastIndex = views.indexOf(ab)
+      if (lastIndex < 0) throw sharedMemoryError(i)
+      last = ab
+    }
+    const at = 3 * i
+    layout[at] = lastIndex
+    layout[at + 1] = m.byteOffset
+    layout[at + 2] = m.length
   }
   if (i === n) {
     return { values: views.buffers, layout: views.layout, keys: undefined, partitions: undefined, timestamps: undefined, headers: undefined }
