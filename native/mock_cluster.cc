@@ -84,20 +84,22 @@ Napi::Value MockCluster::CreateTopic(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+namespace {
+using BrokerOp = rd_kafka_resp_err_t (*)(rd_kafka_mock_cluster_t*, int32_t);
+
+Napi::Value ApplyToBroker(const Napi::CallbackInfo& info, rd_kafka_mock_cluster_t* c, BrokerOp op) {
+  rd_kafka_resp_err_t err = op(c, info[0].As<Napi::Number>().Int32Value());
+  if (err) ThrowKafka(info.Env(), err, rd_kafka_err2str(err));
+  return info.Env().Undefined();
+}
+}  // namespace
+
 Napi::Value MockCluster::SetBrokerDown(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  rd_kafka_resp_err_t err =
-      rd_kafka_mock_broker_set_down(Live(env), info[0].As<Napi::Number>().Int32Value());
-  if (err) ThrowKafka(env, err, rd_kafka_err2str(err));
-  return env.Undefined();
+  return ApplyToBroker(info, Live(info.Env()), rd_kafka_mock_broker_set_down);
 }
 
 Napi::Value MockCluster::SetBrokerUp(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  rd_kafka_resp_err_t err =
-      rd_kafka_mock_broker_set_up(Live(env), info[0].As<Napi::Number>().Int32Value());
-  if (err) ThrowKafka(env, err, rd_kafka_err2str(err));
-  return env.Undefined();
+  return ApplyToBroker(info, Live(info.Env()), rd_kafka_mock_broker_set_up);
 }
 
 Napi::Value MockCluster::PushRequestErrors(const Napi::CallbackInfo& info) {

@@ -3,9 +3,9 @@
 // prints one JSON line: delivered, failed, seconds (first enqueue to last delivery report).
 'use strict'
 const { Producer } = require('../../dist/cjs/index.js')
-const { usage } = require('./usage.js')
+const { produceAll, runTrial } = require('./common.js')
 
-async function main() {
+runTrial(async () => {
   const spec = JSON.parse(process.argv[2])
   const producer = new Producer({ 'bootstrap.servers': spec.bootstrapServers, preset: spec.preset, ...spec.config })
   await producer.connect()
@@ -20,39 +20,17 @@ async function main() {
     spec.form === 'packed'
       ? { values: Buffer.alloc(n * spec.size, 'x'), lengths: new Uint32Array(n).fill(spec.size) }
       : Array.from({ length: n }, () => Buffer.from(text))
-  const batch = makeBatch(spec.batch)
-  let delivered = 0
-  let failed = 0
-  let firstError
-  let sent = 0
-  const cpu0 = process.cpuUsage()
-  const t0 = process.hrtime.bigint()
-  // Keep `inflight` batches outstanding: enough to keep librdkafka's queue full.
-  await new Promise((resolve, reject) => {
-    let outstanding = 0
-    const next = () => {
-      while (outstanding < spec.inflight && sent < spec.messages) {
-        const n = Math.min(spec.batch, spec.messages - sent)
-        sent += n
-        outstanding++
-        producer.produceBatch(spec.topic, n === spec.batch ? batch : makeBatch(n)).then((r) => {
-          delivered += r.delivered
-          failed += r.failed
-          if (r.failed && !firstError) firstError = r.errors[0].error.code
-          outstanding--
-          if (sent === spec.messages && outstanding === 0) resolve()
-          else next()
-        }, reject)
-      }
-    }
-    next()
+  const full = makeBatch(spec.batch)
+
+  const result = await produceAll({
+    total: spec.messages,
+    batch: spec.batch,
+    inflight: spec.inflight,
+    send: async (n) => {
+      const r = await producer.produceBatch(spec.topic, n === spec.batch ? full : makeBatch(n))
+      return { delivered: r.delivered, failed: r.failed, firstError: r.errors[0]?.error.code }
+    },
   })
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9
-  const cpu = process.cpuUsage(cpu0)
   await producer.close()
-  console.log(JSON.stringify({ delivered, failed, seconds, firstError, ...usage(cpu) }))
-}
-main().catch((err) => {
-  console.error(err)
-  process.exit(1)
+  return result
 })
