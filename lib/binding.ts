@@ -31,7 +31,7 @@ export interface NativeProducer {
   ): void
   flush(timeoutMs: number): Promise<number>
   close(timeoutMs: number): Promise<number>
-  closeSync(timeoutMs: number): void
+  closeSync(timeoutMs?: number): void
   ping(timeoutMs: number): Promise<number>
   stats(): NativeProducerStats
 }

@@ -32,30 +32,30 @@ export interface ProducerEvents {
 const DEFAULT_TIMEOUT_MS = 30_000
 
 /**
- * Producers still open, held weakly. On process.exit() or an uncaught exception Node exits
- * without running native cleanup hooks, so the 'exit' listener closes them synchronously,
- * giving in-flight messages up to `exitFlushTimeoutMs` to be delivered.
+ * Native producers still open, held weakly. On process.exit() or an uncaught exception Node exits
+ * without running native cleanup hooks, so the 'exit' listener closes them synchronously, giving
+ * in-flight messages up to `exitFlushTimeoutMs` to be delivered. The native objects are tracked,
+ * not the Producers: a Producer the app dropped may be collected while its batches are in flight,
+ * but its native object lives until they settle.
  */
-const openProducers = new Set<WeakRef<Producer>>()
+const openNatives = new Set<WeakRef<NativeProducer>>()
 let exitHookInstalled = false
 
 function closeAllAtExit(): void {
-  for (const ref of openProducers) ref.deref()?.[closeAtExit]()
-  openProducers.clear()
+  for (const ref of openNatives) ref.deref()?.closeSync()
+  openNatives.clear()
 }
 
-function track(p: Producer): WeakRef<Producer> {
+function track(native: NativeProducer): WeakRef<NativeProducer> {
   if (!exitHookInstalled) {
     process.once('exit', closeAllAtExit)
     exitHookInstalled = true
   }
-  for (const ref of openProducers) if (ref.deref() === undefined) openProducers.delete(ref)
-  const ref = new WeakRef(p)
-  openProducers.add(ref)
+  for (const ref of openNatives) if (ref.deref() === undefined) openNatives.delete(ref)
+  const ref = new WeakRef(native)
+  openNatives.add(ref)
   return ref
 }
-
-const closeAtExit = Symbol('closeAtExit')
 
 function checkTimeout(name: string, ms: unknown): number {
   if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > 2 ** 31 - 1) {
@@ -106,8 +106,7 @@ function settle(state: DispatchState, row: SettledRow): void {
 export class Producer extends EventEmitter<ProducerEvents> {
   readonly #native: NativeProducer
   readonly #state: DispatchState
-  readonly #exitFlushTimeoutMs: number
-  readonly #tracked: WeakRef<Producer>
+  readonly #tracked: WeakRef<NativeProducer>
   #nextId = 1
   #closing: Promise<void> | undefined
 
@@ -150,15 +149,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
     } catch (err) {
       throw KafkaError.from(err)
     }
-    this.#exitFlushTimeoutMs = resolved.exitFlushTimeoutMs
-    this.#tracked = track(this)
-  }
-
-  /** @internal Called by the process 'exit' listener only. */
-  [closeAtExit](): void {
-    if (this.#closing) return
-    this.#closing = Promise.resolve()
-    this.#native.closeSync(this.#exitFlushTimeoutMs)
+    this.#tracked = track(this.#native)
   }
 
   #emitSafely<K extends keyof ProducerEvents>(event: K, ...args: ProducerEvents[K]): void {
@@ -254,6 +245,8 @@ export class Producer extends EventEmitter<ProducerEvents> {
   async flush(timeoutMs: number = DEFAULT_TIMEOUT_MS): Promise<void> {
     checkTimeout('flush', timeoutMs)
     const remaining = await this.#native.flush(timeoutMs)
+    // A close() begun meanwhile cuts the flush short; it settles every batch itself.
+    if (remaining > 0 && this.#closing) return this.#closing
     if (remaining > 0) {
       throw new KafkaError(`flush timed out after ${timeoutMs} ms with ${remaining} messages undelivered`, {
         code: '_TIMED_OUT',
@@ -274,7 +267,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
     } catch (err) {
       return Promise.reject(err)
     }
-    openProducers.delete(this.#tracked)
+    openNatives.delete(this.#tracked)
     this.#closing = (async () => {
       await this.#native.close(timeoutMs)
       await this.#whenIdle()

@@ -151,10 +151,15 @@ class ProducerWorker : public Napi::AsyncWorker {
   void OnOK() override {
     Napi::Env env = Env();
     if (on_done_) on_done_(env);
-    if (err_ != RD_KAFKA_RESP_ERR_NO_ERROR)
-      deferred_.Reject(MakeError(env, err_, rd_kafka_err2str(err_)).Value());
-    else
-      deferred_.Resolve(Napi::Number::New(env, static_cast<double>(remaining_)));
+    // When a worker thread ends while this was running, Node still completes the work during
+    // teardown, when JS can no longer run and settling the promise fails: nothing to tell then.
+    try {
+      if (err_ != RD_KAFKA_RESP_ERR_NO_ERROR)
+        deferred_.Reject(MakeError(env, err_, rd_kafka_err2str(err_)).Value());
+      else
+        deferred_.Resolve(Napi::Number::New(env, static_cast<double>(remaining_)));
+    } catch (const Napi::Error&) {
+    }
   }
 
  private:
@@ -184,7 +189,7 @@ void DispatchToJs(Napi::Env env, Napi::Function callback, ProducerBridge* bridge
         Batch* b = d->settled[freed];
         settled.Set(static_cast<uint32_t>(freed), BuildSettled(env, b));
         // The last report of this batch is in: librdkafka no longer reads its Buffers.
-        if (b->keepalive != nullptr) napi_delete_reference(env, b->keepalive);
+        napi_delete_reference(env, b->keepalive);
         bridge->Recycle(b->TakeStorage());
         delete b;
       }
@@ -203,18 +208,27 @@ void DispatchToJs(Napi::Env env, Napi::Function callback, ProducerBridge* bridge
         row.Set(2u, Napi::String::New(env, d->logs[i].message));
         logs.Set(i, row);
       }
-      if (count > 0) {
-        bridge->pending_batches -= std::min(count, bridge->pending_batches);
-        if (bridge->pending_batches == 0 && bridge->owner != nullptr) bridge->owner->Idle(env);
-      }
       // lib/producer.ts catches everything its callback does; an exception here means JS can no
       // longer run (the environment is going away).
       callback.Call({settled, stats, errors, logs});
     } catch (const Napi::Error&) {
     }
   }
-  // Teardown, or a failure above: nobody is left to tell, only memory to free.
-  for (size_t i = freed; i < count; i++) delete d->settled[i];
+  // Whatever happened above: release what was not, and account for every batch.
+  for (size_t i = freed; i < count; i++) {
+    Batch* b = d->settled[i];
+    if (env != nullptr) napi_delete_reference(env, b->keepalive);
+    delete b;
+  }
+  if (env != nullptr && count > 0) {
+    bridge->pending_batches -= std::min(count, bridge->pending_batches);
+    if (bridge->pending_batches == 0 && bridge->owner != nullptr) {
+      try {
+        bridge->owner->Idle(env);
+      } catch (const Napi::Error&) {
+      }
+    }
+  }
 }
 
 Napi::Function Producer::Define(Napi::Env env) {
@@ -443,7 +457,7 @@ Napi::Value Producer::Close(const Napi::CallbackInfo& info) {
 
 Napi::Value Producer::CloseSync(const Napi::CallbackInfo& info) {
   closing_ = true;
-  core_->Shutdown(TimeoutArg(info));
+  core_->Shutdown(info[0].IsNumber() ? TimeoutArg(info) : exit_flush_ms_);
   Release(info.Env());
   return info.Env().Undefined();
 }

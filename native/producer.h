@@ -62,8 +62,9 @@ class Producer : public Napi::ObjectWrap<Producer> {
   Napi::Value Flush(const Napi::CallbackInfo& info);
   // close(timeoutMs): Promise<void>
   Napi::Value Close(const Napi::CallbackInfo& info);
-  // closeSync(timeoutMs): close on the calling thread. Only for process 'exit' handlers, where
-  // nothing asynchronous runs any more and the environment's cleanup hooks never will.
+  // closeSync(timeoutMs = exitFlushMs): close on the calling thread. Only for process 'exit'
+  // handlers, where nothing asynchronous runs any more and the environment's cleanup hooks never
+  // will.
   Napi::Value CloseSync(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   // ping(timeoutMs): Promise<0>, rejected when no broker answers a metadata request in time

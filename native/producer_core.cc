@@ -80,43 +80,64 @@ bool ProducerCore::EnqueueLocked(Batch* b, std::vector<Batch*>* settled) {
   return b->extended ? EnqueueEachLocked(b, settled) : EnqueueChunksLocked(b, settled);
 }
 
+bool ProducerCore::NeverFits() { return rd_kafka_outq_len(rk_) == 0; }
+
 bool ProducerCore::EnqueueChunksLocked(Batch* b, std::vector<Batch*>* settled) {
-  // rd_kafka_produce_batch takes librdkafka's locks once per chunk instead of once per message.
-  // Once it meets a full queue it fails every later message of the call with _QUEUE_FULL, so
-  // what it enqueued is always a prefix of the chunk and order is kept: the rest waits in the
-  // backlog and is retried from the first refused message.
+  // rd_kafka_produce_batch takes librdkafka's locks once per call instead of once per message.
+  // Each call covers a run of messages for one partition (or all for the partitioner): in
+  // librdkafka 2.0.2 a per-message partition that does not exist leaks its queue slot, while a
+  // call for a single partition that does not exist fails every message before creating any.
   const size_t n = b->msgs.size();
-  if (scratch_.size() < kChunk) scratch_.resize(kChunk);
   while (b->next < n) {
-    const size_t count = std::min(kChunk, n - b->next);
-    for (size_t i = 0; i < count; i++) {
-      Msg& m = b->msgs[b->next + i];
-      rd_kafka_message_t& rm = scratch_[i];
-      rm.err = RD_KAFKA_RESP_ERR_NO_ERROR;
-      rm.partition = m.partition;  // RD_KAFKA_PARTITION_UA runs the partitioner
-      rm.payload = const_cast<void*>(m.value);
-      rm.len = m.value_len;
-      rm.key = const_cast<void*>(m.key);
-      rm.key_len = m.key_len;
-      rm._private = &m;
+    size_t end = b->next + 1;
+    const int32_t partition = b->msgs[b->next].partition;
+    while (end < n && end - b->next < kChunk && b->msgs[end].partition == partition) end++;
+    size_t accepted = 0;
+    const bool all = EnqueueRunLocked(b, b->next, end - b->next, settled, &accepted);
+    b->next += accepted;
+    if (!all) {
+      // The queue is full. If it is also empty, this message is larger than
+      // queue.buffering.max.kbytes and would wait forever: fail it and go on.
+      if (!NeverFits()) return false;
+      failed_.fetch_add(1, std::memory_order_relaxed);
+      Finalize(&b->msgs[b->next], RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, settled);
+      b->next++;
     }
-    // Flags: F_PARTITION reads each message's partition. Neither COPY nor FREE: librdkafka reads
-    // the payloads in place until their delivery reports.
-    rd_kafka_produce_batch(b->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_PARTITION,
-                           scratch_.data(), static_cast<int>(count));
-    for (size_t i = 0; i < count; i++) {
-      const rd_kafka_resp_err_t err = scratch_[i].err;
-      if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-        b->next += i;
-        return false;
-      }
-      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        failed_.fetch_add(1, std::memory_order_relaxed);
-        Finalize(&b->msgs[b->next + i], err, settled);
-      }
-    }
-    b->next += count;
   }
+  return true;
+}
+
+bool ProducerCore::EnqueueRunLocked(Batch* b, size_t from, size_t count,
+                                    std::vector<Batch*>* settled, size_t* accepted) {
+  if (scratch_.size() < count) scratch_.resize(std::max(count, kChunk));
+  for (size_t i = 0; i < count; i++) {
+    const Msg& m = b->msgs[from + i];
+    rd_kafka_message_t& rm = scratch_[i];
+    rm.err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    rm.payload = const_cast<void*>(m.value);
+    rm.len = m.value_len;
+    rm.key = const_cast<void*>(m.key);
+    rm.key_len = m.key_len;
+    rm._private = const_cast<Msg*>(&m);
+  }
+  // Flags 0: neither COPY nor FREE. librdkafka reads the payloads in place until their reports.
+  rd_kafka_produce_batch(b->rkt, b->msgs[from].partition, 0, scratch_.data(),
+                         static_cast<int>(count));
+  // Once a message meets a full queue, librdkafka fails every later one of the call with
+  // _QUEUE_FULL too, so what it enqueued is a prefix and order is kept: the rest is retried from
+  // the first refused message.
+  for (size_t i = 0; i < count; i++) {
+    const rd_kafka_resp_err_t err = scratch_[i].err;
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      *accepted = i;
+      return false;
+    }
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      failed_.fetch_add(1, std::memory_order_relaxed);
+      Finalize(&b->msgs[from + i], err, settled);
+    }
+  }
+  *accepted = count;
   return true;
 }
 
@@ -156,7 +177,10 @@ bool ProducerCore::EnqueueEachLocked(Batch* b, std::vector<Batch*>* settled) {
       err = rd_kafka_error_code(error);
       rd_kafka_error_destroy(error);
     }
-    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) return false;
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      if (!NeverFits()) return false;
+      err = RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE;  // larger than queue.buffering.max.kbytes
+    }
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       failed_.fetch_add(1, std::memory_order_relaxed);
       Finalize(&m, err, settled);
@@ -301,23 +325,30 @@ ProducerCounters ProducerCore::Counters() const {
 }
 
 rd_kafka_resp_err_t ProducerCore::Ping(int timeout_ms) {
-  std::lock_guard<std::mutex> guard(shutdown_mu_);
-  if (destroyed_) return RD_KAFKA_RESP_ERR__DESTROY;
-  const rd_kafka_metadata_t* md = nullptr;
-  rd_kafka_resp_err_t err = rd_kafka_metadata(rk_, 0, nullptr, &md, timeout_ms);
-  if (md != nullptr) rd_kafka_metadata_destroy(md);
+  std::shared_lock<std::shared_mutex> guard(handle_mu_);
+  if (destroyed_ || closing_.load()) return RD_KAFKA_RESP_ERR__DESTROY;
+  // In slices, so that a close waiting for handle_mu_ waits at most one slice.
+  const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  rd_kafka_resp_err_t err;
+  do {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const int slice = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(left.count(), 500)));
+    const rd_kafka_metadata_t* md = nullptr;
+    err = rd_kafka_metadata(rk_, 0, nullptr, &md, slice);
+    if (md != nullptr) rd_kafka_metadata_destroy(md);
+  } while (err == RD_KAFKA_RESP_ERR__TIMED_OUT && !closing_.load() && Clock::now() < deadline);
   return err;
 }
 
 uint64_t ProducerCore::Flush(int timeout_ms) {
-  std::lock_guard<std::mutex> guard(shutdown_mu_);
+  std::shared_lock<std::shared_mutex> guard(handle_mu_);
   if (destroyed_) return Unsettled();
-  return FlushLocked(timeout_ms);
+  return FlushLocked(timeout_ms, true);
 }
 
-uint64_t ProducerCore::FlushLocked(int timeout_ms) {
+uint64_t ProducerCore::FlushLocked(int timeout_ms, bool yield_to_close) {
   const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (Unsettled() > 0) {
+  while (Unsettled() > 0 && !(yield_to_close && closing_.load())) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) break;
     // rd_kafka_flush() ignores linger.ms while it runs and returns once librdkafka's own queue is
@@ -331,9 +362,14 @@ uint64_t ProducerCore::FlushLocked(int timeout_ms) {
 }
 
 void ProducerCore::Shutdown(int flush_timeout_ms) {
-  std::lock_guard<std::mutex> guard(shutdown_mu_);
+  closing_.store(true);
+  {
+    std::lock_guard<std::mutex> lock(settle_mu_);
+    settle_cv_.notify_all();  // a flush waiting on another thread gives way
+  }
+  std::unique_lock<std::shared_mutex> guard(handle_mu_);
   if (destroyed_) return;
-  if (flush_timeout_ms > 0) FlushLocked(flush_timeout_ms);
+  if (flush_timeout_ms > 0) FlushLocked(flush_timeout_ms, false);
   const bool polling = poller_.joinable();
   if (Unsettled() > 0) {
     Dispatch d;

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -105,7 +106,13 @@ class ProducerCore {
   void DrainBacklog(Dispatch* d);
   void FailBacklog(rd_kafka_resp_err_t err, std::vector<Batch*>* settled);
   void Deliver(Dispatch* d);
-  uint64_t FlushLocked(int timeout_ms);
+  // Requires handle_mu_ (either mode). `yield_to_close`: stop early once Shutdown has begun.
+  uint64_t FlushLocked(int timeout_ms, bool yield_to_close);
+  // In a chunk, messages [from, from + count) all bound for one partition (or all UA).
+  bool EnqueueRunLocked(Batch* b, size_t from, size_t count, std::vector<Batch*>* settled,
+                        size_t* accepted);
+  // _QUEUE_FULL with librdkafka's queue empty: this message can never fit.
+  bool NeverFits();
 
   rd_kafka_t* rk_;
   rd_kafka_queue_t* main_queue_ = nullptr;
@@ -121,8 +128,12 @@ class ProducerCore {
 
   std::unordered_map<std::string, rd_kafka_topic_t*> topics_;  // JS thread until Shutdown
 
-  std::mutex shutdown_mu_;  // serializes Flush and Shutdown; guards destroyed_
-  bool destroyed_ = false;
+  // Shared by Flush and Ping while they use rk_; exclusive for Shutdown, which destroys it. Flush
+  // and Ping give way within ~0.5 s once closing_ is set, so a pending flush never holds up close
+  // or process exit for its whole timeout.
+  std::shared_mutex handle_mu_;
+  bool destroyed_ = false;  // handle_mu_
+  std::atomic<bool> closing_{false};
 
   std::mutex live_mu_;  // batches accepted and not yet settled, for the final sweep at Shutdown
   std::unordered_set<Batch*> live_;

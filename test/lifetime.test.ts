@@ -19,7 +19,10 @@ afterAll(async () => {
 })
 
 function runFixture(args: string[]) {
-  return spawnSync(process.execPath, [fixture('exit-in-flight.js'), ...args], { encoding: 'utf8', timeout: 30_000 })
+  return spawnSync(process.execPath, ['--expose-gc', fixture('exit-in-flight.js'), ...args], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  })
 }
 
 describe('lifetime', () => {
@@ -110,6 +113,24 @@ describe('lifetime', () => {
     expect(new Set(got.map((m) => m.value!.toString())).size).toBe(5000)
   })
 
+  it('flushes at exit the batches of a producer the app dropped and GC collected', async () => {
+    const topic = uniqueTopic('dropped-exit')
+    await cluster.createTopic(topic, 1)
+    const r = runFixture(['dropped-exit', cluster.bootstrapServers, topic])
+    expect(r.signal).toBeNull()
+    expect(r.status).toBe(3)
+    const got = await readBack(cluster.bootstrapServers, topic, 500)
+    expect(new Set(got.map((m) => m.value!.toString())).size).toBe(500)
+  })
+
+  it('a pending flush does not hold up process exit for its whole timeout', () => {
+    // flush(60000) against a broker that never answers, exit after 200 ms: the process must end
+    // (killed by spawnSync's 30 s limit otherwise, which sets a signal).
+    const r = runFixture(['flush-pending'])
+    expect(r.signal).toBeNull()
+    expect(r.status).toBe(4)
+  })
+
   it('survives an uncaught exception with messages in flight', () => {
     const r = runFixture(['throw'])
     expect(r.signal).toBeNull()
@@ -128,6 +149,19 @@ describe('lifetime', () => {
     const r = runFixture(['pending'])
     expect(r.status).toBe(0)
     expect(r.stdout).toContain('late batch delivered 1')
+  })
+
+  it('survives a worker thread ending while a flush is running on the pool', async () => {
+    for (let round = 0; round < 2; round++) {
+      const w = new Worker(fixture('worker-producer.js'), { workerData: { mode: 'flush' } })
+      const exited = new Promise<number>((resolve) => w.once('exit', resolve))
+      await new Promise<void>((resolve, reject) => {
+        w.once('message', () => resolve())
+        w.once('error', reject)
+      })
+      await w.terminate()
+      expect(await exited).toBe(1)
+    }
   })
 
   for (const mode of ['terminate', 'exit']) {

@@ -186,6 +186,37 @@ describe('Producer against the mock cluster', () => {
     await p.close()
   })
 
+  it('fails messages for a partition that does not exist, and keeps working after', async () => {
+    const topic = uniqueTopic('nopartition')
+    await cluster.createTopic(topic, 1)
+    const p = producer({ 'queue.buffering.max.messages': 1000 })
+    expect((await p.produceBatch(topic, ['warm-up'])).delivered).toBe(1) // metadata known
+    // As many bad messages as the queue holds: none may keep a slot of librdkafka's queue.
+    for (const form of ['objects', 'packed'] as const) {
+      const report =
+        form === 'objects'
+          ? await p.produceBatch(topic, Array.from({ length: 1000 }, () => ({ value: 'x', partition: 5 })))
+          : await p.produceBatch(topic, { values: Buffer.alloc(1000), lengths: new Uint32Array(1000).fill(1), partitions: new Int32Array(1000).fill(7) })
+      expect(report.failed).toBe(1000)
+      expect(report.errors[0]!.error.code).toBe('_UNKNOWN_PARTITION')
+    }
+    const ok = await p.produceBatch(topic, ['still-works', { value: 'p0', partition: 0 }])
+    expect(ok.delivered).toBe(2)
+    await p.flush(5000)
+    expect(p.stats().queued).toBe(0)
+    await p.close()
+  })
+
+  it('fails a message larger than the whole local queue instead of waiting forever', async () => {
+    const topic = uniqueTopic('biggerthanqueue')
+    await cluster.createTopic(topic, 1)
+    const p = producer({ 'queue.buffering.max.kbytes': 1 })
+    const report = await p.produceBatch(topic, ['small', Buffer.alloc(5000), 'after'])
+    expect(report.delivered).toBe(2)
+    expect(report.errors.map((f) => [f.index, f.error.code])).toEqual([[1, 'MSG_SIZE_TOO_LARGE']])
+    await p.close()
+  })
+
   it('fails messages for a topic the cluster says does not exist, within message.timeout.ms', async () => {
     const topic = uniqueTopic('missing')
     cluster.setTopicError(topic, 'UNKNOWN_TOPIC_OR_PART') // a broker with auto-create off
