@@ -1,0 +1,68 @@
+import { readFileSync, existsSync } from 'node:fs'
+import path from 'node:path'
+
+import { Kafka, logLevel, type ITopicConfig } from 'kafkajs'
+
+export interface BrokerInfo {
+  id: number
+  pid: number
+  port: number
+}
+export interface ClusterInfo {
+  name: string
+  bootstrapServers: string
+  brokers: BrokerInfo[]
+}
+
+const root = path.join(__dirname, '..', '..')
+
+function fromFile(name: string): ClusterInfo | undefined {
+  const file = path.join(root, 'build', 'kafka', name, 'cluster.json')
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ClusterInfo) : undefined
+}
+
+/** The single-broker cluster: TURBOKAFKA_BROKERS, else the one `npm run kafka:start` started. */
+export function single(): { bootstrapServers: string } {
+  const env = process.env.TURBOKAFKA_BROKERS
+  if (env) return { bootstrapServers: env }
+  const c = fromFile('single')
+  if (!c) throw new Error('no Kafka broker: run `npm run kafka:start` first, or set TURBOKAFKA_BROKERS')
+  return c
+}
+
+/** The three-broker cluster started by `npm run kafka:start -- --brokers 3 --name trio`. */
+export function trio(): ClusterInfo {
+  const c = fromFile('trio')
+  if (!c || c.brokers.length !== 3) {
+    throw new Error('no three-broker cluster: run `npm run kafka:start -- --brokers 3 --name trio` first')
+  }
+  return c
+}
+
+export async function createTopic(
+  bootstrapServers: string,
+  topic: string,
+  numPartitions: number,
+  replicationFactor = 1,
+  configEntries: ITopicConfig['configEntries'] = [],
+): Promise<void> {
+  const admin = new Kafka({ brokers: bootstrapServers.split(','), logLevel: logLevel.NOTHING }).admin()
+  await admin.connect()
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor, configEntries }], waitForLeaders: true })
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+/** Sum of the end offsets of every partition of `topic`. */
+export async function endOffsetTotal(bootstrapServers: string, topic: string): Promise<number> {
+  const admin = new Kafka({ brokers: bootstrapServers.split(','), logLevel: logLevel.NOTHING }).admin()
+  await admin.connect()
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic)
+    return offsets.reduce((n, o) => n + Number(o.high), 0)
+  } finally {
+    await admin.disconnect()
+  }
+}
