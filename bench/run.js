@@ -23,6 +23,9 @@ const HELP = `usage: npm run bench -- [options]
   --batch N           messages per produceBatch / send call (default 10000)
   --inflight N        batches outstanding at once in the Node engines (default 8)
   --acks A            1 or all (default 1)
+  --replication N     replication factor of the topics on a real cluster (default 1)
+  --brokers B         a running cluster instead of the embedded mock one: host:port[,host:port...],
+                      or the name of a cluster started by \`npm run kafka:start\` (e.g. single)
   --json FILE         also write every trial and the summary as JSON
   -h, --help
 `
@@ -61,6 +64,8 @@ function parseOptions(argv) {
         batch: { type: 'string', default: '10000' },
         inflight: { type: 'string', default: '8' },
         acks: { type: 'string', default: '1' },
+        brokers: { type: 'string' },
+        replication: { type: 'string', default: '1' },
         json: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -78,6 +83,7 @@ function parseOptions(argv) {
   const share = Number(parsed['kafkajs-share'])
   if (!(share > 0 && share <= 1)) fail(`--kafkajs-share must be in (0, 1] (got ${parsed['kafkajs-share']})`)
   if (parsed.acks !== '1' && parsed.acks !== 'all') fail(`--acks must be 1 or all (got ${parsed.acks})`)
+  if (parsed.replication !== '1' && parsed.brokers === undefined) fail('--replication needs --brokers (the mock cluster has one broker)')
   return {
     sizes: parsed.sizes.split(',').map((s) => positiveInt('sizes', s)),
     messages: positiveInt('messages', parsed.messages),
@@ -88,8 +94,37 @@ function parseOptions(argv) {
     batch: positiveInt('batch', parsed.batch),
     inflight: positiveInt('inflight', parsed.inflight),
     acks: parsed.acks,
+    brokers: parsed.brokers === undefined ? undefined : resolveBrokers(parsed.brokers),
+    replication: positiveInt('replication', parsed.replication),
     json: parsed.json,
   }
+}
+
+/** host:port lists pass through; anything else names a cluster that scripts/kafka.js started. */
+function resolveBrokers(value) {
+  if (/^[\w.-]+:\d+(,[\w.-]+:\d+)*$/.test(value)) return value
+  const { readCluster } = require('../scripts/kafka.js')
+  const cluster = /^[\w-]+$/.test(value) ? readCluster(value) : undefined
+  if (!cluster) fail(`--brokers ${value}: neither host:port nor a running cluster (start one with npm run kafka:start)`)
+  return cluster.bootstrapServers
+}
+
+/** Topics on a real cluster, created (and deleted) through kafkajs's admin client. */
+async function realClusterAdmin(bootstrapServers) {
+  const { Kafka, logLevel } = require('kafkajs')
+  const admin = new Kafka({
+    brokers: bootstrapServers.split(','),
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 3000,
+    retry: { retries: 2 },
+  }).admin()
+  try {
+    await admin.connect()
+    await admin.describeCluster()
+  } catch (err) {
+    fail(`cannot reach the cluster at ${bootstrapServers}: ${err.message}`)
+  }
+  return admin
 }
 
 /** librdkafka settings shared by the C baseline and turbokafka, so only the engine differs. */
@@ -193,19 +228,42 @@ async function main() {
 
   const { version: librdkafka } = { version: require('../dist/cjs/index.js').librdkafkaVersion() }
   const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown cpu'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, librdkafka ${librdkafka}`
-  console.error(`bench: broker = librdkafka mock cluster in a separate process (1 broker, ${opts.partitions} partition(s) per topic)`)
-  console.error(`bench: ${machine}; the broker process shares these cores`)
-  const broker = await startMockBroker(topics, opts.partitions)
+  const brokerLabel = opts.brokers
+    ? `Apache Kafka at ${opts.brokers} (${opts.partitions} partition(s) per topic, replication factor ${opts.replication})`
+    : `librdkafka mock cluster in a separate process (1 broker, ${opts.partitions} partition(s) per topic)`
+  console.error(`bench: broker = ${brokerLabel}`)
+  console.error(`bench: ${machine}; the broker shares these cores`)
+
+  let bootstrapServers
+  let admin
+  let mock
+  if (opts.brokers) {
+    bootstrapServers = opts.brokers
+    admin = await realClusterAdmin(bootstrapServers)
+  } else {
+    mock = await startMockBroker(topics, opts.partitions)
+    bootstrapServers = mock.bootstrapServers
+  }
   const trials = []
   try {
     for (let i = 0; i < plan.length; i++) {
       const { engine, size } = plan[i]
-      const t = runTrial(opts, cBinary, engine, size, topics[i], broker.bootstrapServers)
+      if (admin) {
+        // A fresh topic per trial, deleted after it, so the broker's disk does not fill up.
+        topics[i] = `bench-${process.pid}-${i}`
+        await admin.createTopics({
+          topics: [{ topic: topics[i], numPartitions: opts.partitions, replicationFactor: opts.replication }],
+          waitForLeaders: true,
+        })
+      }
+      const t = runTrial(opts, cBinary, engine, size, topics[i], bootstrapServers)
       trials.push(t)
       console.error(`bench: [${i + 1}/${plan.length}] ${engine} ${size} B: ${fmt(t.msgPerSec)} msg/s`)
+      if (admin) await admin.deleteTopics({ topics: [topics[i]] })
     }
   } finally {
-    broker.child.stdin.end()
+    mock?.child.stdin.end()
+    await admin?.disconnect()
   }
 
   const summary = []
@@ -247,7 +305,7 @@ async function main() {
     String(s.peakRssMB),
   ])
   console.log(`Producer, acks=${opts.acks}, median of ${opts.repeat}, delivered (acknowledged) messages per second`)
-  console.log(`Broker: librdkafka mock cluster in a separate process; ${machine}`)
+  console.log(`Broker: ${brokerLabel}; ${machine}`)
   console.log('')
   console.log(`| ${header.join(' | ')} |`)
   console.log(`|${header.map((h, i) => (i < 2 ? '---' : '---:')).join('|')}|`)
