@@ -5,8 +5,10 @@
       "sources": [
         "native/addon.cc",
         "native/config.cc",
+        "native/consumer.cc",
         "native/errors.cc",
         "native/mock_cluster.cc",
+        "native/partitions.cc",
         "native/producer.cc",
         "native/producer_core.cc"
       ],

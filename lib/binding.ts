@@ -36,6 +36,46 @@ export interface NativeProducer {
   stats(): NativeProducerStats
 }
 
+export interface TopicPartitionOffset {
+  topic: string
+  partition: number
+  offset?: number
+  error?: Error
+}
+
+export interface NativeConsumedBatch {
+  count: number
+  arena: ArrayBuffer
+  /** Per message: partition, offset, timestamp, valueAt, valueLen, keyAt, keyLen, topic, headers. */
+  meta: Float64Array
+  topics: string[]
+  headers?: Array<Array<string | Buffer | null>>
+  errors: Error[]
+  rebalances: Array<{ type: 'assign' | 'revoke'; protocol: string; partitions: TopicPartitionOffset[] }>
+  /** [0, error] client error, [1, error] commit error, [2, level, "facility\nmessage"], [3, statsJson] */
+  events: Array<[number, unknown, unknown?]>
+}
+
+export interface NativeConsumer {
+  subscribe(topics: string[]): void
+  unsubscribe(): void
+  assign(partitions: TopicPartitionOffset[]): void
+  unassign(): void
+  assignment(): TopicPartitionOffset[]
+  consume(max: number): NativeConsumedBatch
+  setWaiting(waiting: boolean): void
+  commit(offsets: TopicPartitionOffset[] | null, async: boolean): Promise<void> | undefined
+  seek(partitions: TopicPartitionOffset[], timeoutMs: number): Promise<TopicPartitionOffset[]>
+  pause(partitions: TopicPartitionOffset[]): TopicPartitionOffset[]
+  resume(partitions: TopicPartitionOffset[]): TopicPartitionOffset[]
+  position(partitions: TopicPartitionOffset[]): TopicPartitionOffset[]
+  committed(partitions: TopicPartitionOffset[], timeoutMs: number): Promise<TopicPartitionOffset[]>
+  watermarks(topic: string, partition: number, timeoutMs: number): Promise<{ low: number; high: number }>
+  ping(timeoutMs: number): Promise<void>
+  close(): Promise<void>
+  destroySync(): void
+}
+
 export interface NativeMockCluster {
   bootstraps(): string
   createTopic(name: string, partitions: number, replicationFactor: number): void
@@ -48,6 +88,7 @@ export interface NativeMockCluster {
 
 export interface Binding {
   Producer: new (config: Record<string, string>, onEvents: DispatchCallback, exitFlushMs: number) => NativeProducer
+  Consumer: new (config: Record<string, string>, onWake: () => void) => NativeConsumer
   MockCluster: new (brokers: number) => NativeMockCluster
   errorCodes(): Array<[number, string, string, boolean]>
   librdkafkaVersion(): string

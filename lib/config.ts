@@ -79,14 +79,7 @@ export function resolveProducerConfig(config: ProducerConfig | undefined): Resol
     })
   }
 
-  const merged: Record<string, ConfigValue> = { 'client.id': 'turbokafka', ...PRESETS[preset] }
-  for (const [key, value] of Object.entries(config)) {
-    if (OWN_KEYS.has(key) || value === undefined) continue
-    if (typeof value === 'number' ? !Number.isFinite(value) : typeof value !== 'string' && typeof value !== 'boolean') {
-      throw invalidArg(`config "${key}": must be a string, a finite number or a boolean (got ${describe(value)})`, { key })
-    }
-    merged[key] = value
-  }
+  const merged: Record<string, ConfigValue> = { 'client.id': 'turbokafka', ...PRESETS[preset], ...librdkafkaKeys(config, OWN_KEYS) }
 
   // The durable preset's idempotence requires acks=all; say so instead of letting librdkafka
   // refuse a combination the user only half chose.
@@ -103,9 +96,40 @@ export function resolveProducerConfig(config: ProducerConfig | undefined): Resol
     )
   }
 
-  const librdkafka: Record<string, string> = {}
-  for (const [key, value] of Object.entries(merged)) librdkafka[key] = String(value)
-  return { librdkafka, preset, exitFlushTimeoutMs }
+  return { librdkafka: asStrings(merged), preset, exitFlushTimeoutMs }
+}
+
+/** The librdkafka keys of `config` (all but `own`), type-checked. */
+function librdkafkaKeys(config: Record<string, unknown>, own: Set<string>): Record<string, ConfigValue> {
+  const out: Record<string, ConfigValue> = {}
+  for (const [key, value] of Object.entries(config)) {
+    if (own.has(key) || value === undefined) continue
+    if (typeof value === 'number' ? !Number.isFinite(value) : typeof value !== 'string' && typeof value !== 'boolean') {
+      throw invalidArg(`config "${key}": must be a string, a finite number or a boolean (got ${describe(value)})`, { key })
+    }
+    out[key] = value as ConfigValue
+  }
+  return out
+}
+
+function asStrings(config: Record<string, ConfigValue>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [key, value] of Object.entries(config)) out[key] = String(value)
+  return out
+}
+
+/** librdkafka consumer keys (see its CONFIGURATION.md); `group.id` is required. */
+export type ConsumerConfig = { 'group.id': string } & { [key: string]: ConfigValue | undefined }
+
+export function resolveConsumerConfig(config: ConsumerConfig | undefined): Record<string, string> {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    throw invalidArg('consumer config must be an object of librdkafka keys')
+  }
+  const groupId = config['group.id']
+  if (typeof groupId !== 'string' || groupId.length === 0) {
+    throw invalidArg(`config "group.id": a consumer needs a non-empty group id (got ${describe(groupId)})`, { key: 'group.id' })
+  }
+  return asStrings({ 'client.id': 'turbokafka', ...librdkafkaKeys(config, new Set()) })
 }
 
 export function describe(v: unknown): string {

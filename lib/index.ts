@@ -1,7 +1,15 @@
 export { Producer, type ProducerEvents } from './producer'
+export {
+  Consumer,
+  type ConsumedMessage,
+  type ConsumerEvents,
+  type RebalanceEvent,
+  type TopicPartition,
+  type TopicPartitionPosition,
+} from './consumer'
 export { MockCluster, type MockClusterOptions } from './mock-cluster'
 export { KafkaError, type KafkaErrorOptions } from './errors'
-export { PRESETS, type ConfigValue, type Preset, type ProducerConfig, type ProducerOptions } from './config'
+export { PRESETS, type ConfigValue, type ConsumerConfig, type Preset, type ProducerConfig, type ProducerOptions } from './config'
 export type {
   BatchFailure,
   BatchReport,

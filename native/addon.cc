@@ -2,6 +2,7 @@
 #include <librdkafka/rdkafka.h>
 #include <napi.h>
 
+#include "consumer.h"
 #include "errors.h"
 #include "mock_cluster.h"
 #include "producer.h"
@@ -14,6 +15,7 @@ Napi::Value LibrdkafkaVersion(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Producer", Producer::Define(env));
+  exports.Set("Consumer", Consumer::Define(env));
   exports.Set("MockCluster", MockCluster::Define(env));
   exports.Set("errorCodes", Napi::Function::New<ErrorCodes>(env, "errorCodes"));
   exports.Set("librdkafkaVersion", Napi::Function::New<LibrdkafkaVersion>(env, "librdkafkaVersion"));

@@ -7,7 +7,7 @@
 //   node scripts/kafka.js status [--name NAME]
 //
 // Jars are cached in $TURBOKAFKA_CACHE (default ~/.cache/turbokafka) and reused; each cluster
-// lives in build/kafka/<name>/ (default name "single"), and its cluster.json there holds the
+// lives in .kafka/<name>/ (default name "single"; outside build/, which node-gyp rebuild wipes), and its cluster.json there holds the
 // bootstrap servers, ports and process ids that tests and the benchmark read.
 'use strict'
 const { execFileSync, spawn, spawnSync } = require('node:child_process')
@@ -31,14 +31,14 @@ function fail(message) {
 }
 
 function clusterDir(name) {
-  return path.join(root, 'build', 'kafka', name)
+  return path.join(root, '.kafka', name)
 }
 
 function cacheDir() {
   return process.env.TURBOKAFKA_CACHE || path.join(os.homedir(), '.cache', 'turbokafka')
 }
 
-/** Reads build/kafka/<name>/cluster.json, or undefined when no such cluster was started. */
+/** Reads .kafka/<name>/cluster.json, or undefined when no such cluster was started. */
 function readCluster(name) {
   const file = path.join(clusterDir(name), 'cluster.json')
   return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : undefined

@@ -17,7 +17,7 @@ export interface ClusterInfo {
 const root = path.join(__dirname, '..', '..')
 
 function fromFile(name: string): ClusterInfo | undefined {
-  const file = path.join(root, 'build', 'kafka', name, 'cluster.json')
+  const file = path.join(root, '.kafka', name, 'cluster.json')
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ClusterInfo) : undefined
 }
 

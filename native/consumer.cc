@@ -1,0 +1,537 @@
+#include "consumer.h"
+
+#include <cstring>
+#include <functional>
+#include <unordered_map>
+
+#include "config.h"
+#include "errors.h"
+#include "partitions.h"
+
+namespace turbokafka {
+
+namespace {
+
+// Per message in a consumed batch's `meta` Float64Array (offsets stay exact below 2^53).
+enum Meta { kPartition, kOffset, kTimestamp, kValueAt, kValueLen, kKeyAt, kKeyLen, kTopic, kHeaders, kMetaWidth };
+
+constexpr size_t kMaxBufferedEvents = 1000;  // logs and errors kept between two consume calls
+
+// Runs a blocking librdkafka call on the pool (bounded by the timeout it is given) and settles a
+// promise with what `finish` builds on the JS thread. Holds the consumer's JS object meanwhile.
+class ConsumerWorker : public Napi::AsyncWorker {
+ public:
+  using Run = std::function<rd_kafka_resp_err_t()>;
+  using Finish = std::function<Napi::Value(Napi::Env)>;
+
+  ConsumerWorker(Napi::Object self, Run run, Finish finish)
+      : Napi::AsyncWorker(self.Env(), "turbokafka:consumer"),
+        self_(Napi::Persistent(self)),
+        run_(std::move(run)),
+        finish_(std::move(finish)),
+        deferred_(Napi::Promise::Deferred::New(self.Env())) {}
+
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override { err_ = run_(); }
+  void OnOK() override {
+    Napi::Env env = Env();
+    // During worker-thread teardown JS cannot run and settling fails: nothing to tell then.
+    try {
+      if (err_ != RD_KAFKA_RESP_ERR_NO_ERROR)
+        deferred_.Reject(MakeError(env, err_, rd_kafka_err2str(err_)).Value());
+      else
+        deferred_.Resolve(finish_ ? finish_(env) : env.Undefined());
+    } catch (const Napi::Error&) {
+    }
+  }
+
+ private:
+  Napi::ObjectReference self_;
+  Run run_;
+  Finish finish_;
+  Napi::Promise::Deferred deferred_;
+  rd_kafka_resp_err_t err_ = RD_KAFKA_RESP_ERR_NO_ERROR;
+};
+
+int TimeoutArg(const Napi::Value& v) { return v.IsNumber() ? v.As<Napi::Number>().Int32Value() : 0; }
+
+}  // namespace
+
+Napi::Function Consumer::Define(Napi::Env env) {
+  return DefineClass(env, "NativeConsumer",
+                     {
+                         InstanceMethod<&Consumer::Subscribe>("subscribe"),
+                         InstanceMethod<&Consumer::Unsubscribe>("unsubscribe"),
+                         InstanceMethod<&Consumer::Assign>("assign"),
+                         InstanceMethod<&Consumer::Unassign>("unassign"),
+                         InstanceMethod<&Consumer::Assignment>("assignment"),
+                         InstanceMethod<&Consumer::Consume>("consume"),
+                         InstanceMethod<&Consumer::SetWaiting>("setWaiting"),
+                         InstanceMethod<&Consumer::Commit>("commit"),
+                         InstanceMethod<&Consumer::Seek>("seek"),
+                         InstanceMethod<&Consumer::Pause>("pause"),
+                         InstanceMethod<&Consumer::Resume>("resume"),
+                         InstanceMethod<&Consumer::Position>("position"),
+                         InstanceMethod<&Consumer::Committed>("committed"),
+                         InstanceMethod<&Consumer::Watermarks>("watermarks"),
+                         InstanceMethod<&Consumer::Ping>("ping"),
+                         InstanceMethod<&Consumer::Close>("close"),
+                         InstanceMethod<&Consumer::DestroySync>("destroySync"),
+                     });
+}
+
+Consumer::Consumer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Consumer>(info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsFunction())
+    throw Napi::TypeError::New(env, "NativeConsumer(config, onWake)");
+  rd_kafka_conf_t* conf = BuildConf(env, info[0].As<Napi::Object>());
+  rd_kafka_conf_set_opaque(conf, this);
+  rd_kafka_conf_set_rebalance_cb(conf, OnRebalance);
+  rd_kafka_conf_set_error_cb(conf, OnError);
+  rd_kafka_conf_set_offset_commit_cb(conf, OnCommit);
+  rd_kafka_conf_set_log_cb(conf, OnLog);
+  rd_kafka_conf_set_stats_cb(conf, OnStats);
+  char errstr[512];
+  rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+  if (rk_ == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    ThrowKafka(env, RD_KAFKA_RESP_ERR__INVALID_ARG, errstr);
+  }
+  // Everything (errors, stats, commit results) arrives on the consumer queue and is served by
+  // Consume() on the JS thread.
+  rd_kafka_poll_set_consumer(rk_);
+  queue_ = rd_kafka_queue_get_consumer(rk_);
+  wake_ = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "turbokafka:consumer", 0, 1);
+  wake_.Unref(env);  // only a waiting consumeBatch keeps the process alive (SetWaiting)
+  rd_kafka_queue_cb_event_enable(queue_, OnQueueEvent, this);
+  napi_add_env_cleanup_hook(env, OnEnvTeardown, this);
+  hook_installed_ = true;
+}
+
+Consumer::~Consumer() {
+  Teardown(false);
+  if (hook_installed_) napi_remove_env_cleanup_hook(Env(), OnEnvTeardown, this);
+  if (!released_) wake_.Release();
+  for (Rebalance& r : rebalances_) rd_kafka_topic_partition_list_destroy(r.partitions);
+}
+
+void Consumer::OnEnvTeardown(void* arg) {
+  Consumer* self = static_cast<Consumer*>(arg);
+  self->hook_installed_ = false;
+  self->closing_ = true;
+  self->Teardown(false);
+}
+
+void Consumer::Teardown(bool leave_group) {
+  std::lock_guard<std::mutex> guard(teardown_mu_);
+  if (destroyed_) return;
+  destroyed_ = true;
+  if (leave_group) rd_kafka_consumer_close(rk_);  // revokes (OnRebalance), commits, leaves
+  rd_kafka_queue_cb_event_enable(queue_, nullptr, nullptr);
+  rd_kafka_queue_destroy(queue_);
+  queue_ = nullptr;
+  rd_kafka_destroy_flags(rk_, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+  rk_ = nullptr;
+}
+
+void Consumer::ReleaseJs() {
+  if (hook_installed_) {
+    hook_installed_ = false;
+    napi_remove_env_cleanup_hook(Env(), OnEnvTeardown, this);
+  }
+  if (!released_) {
+    released_ = true;
+    wake_.Release();
+  }
+}
+
+rd_kafka_t* Consumer::Live(Napi::Env env) {
+  if (closing_) ThrowKafka(env, RD_KAFKA_RESP_ERR__STATE, "consumer is closed");
+  return rk_;
+}
+
+// ---- librdkafka callbacks (librdkafka's threads, or the JS thread inside Consume) ----
+
+void Consumer::OnQueueEvent(rd_kafka_t*, void* opaque) {
+  // The queue went from empty to non-empty: wake a waiting consumeBatch, at most once per drain.
+  Consumer* self = static_cast<Consumer*>(opaque);
+  if (!self->wake_posted_.exchange(true)) self->wake_.NonBlockingCall();
+}
+
+void Consumer::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                           rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+  Consumer* self = static_cast<Consumer*>(opaque);
+  const char* protocol = rd_kafka_rebalance_protocol(rk);
+  const bool cooperative = protocol != nullptr && std::strcmp(protocol, "COOPERATIVE") == 0;
+  const bool assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
+  rd_kafka_error_t* error = nullptr;
+  rd_kafka_resp_err_t aerr = RD_KAFKA_RESP_ERR_NO_ERROR;
+  if (cooperative)
+    error = assign ? rd_kafka_incremental_assign(rk, partitions) : rd_kafka_incremental_unassign(rk, partitions);
+  else
+    aerr = rd_kafka_assign(rk, assign ? partitions : nullptr);
+  if (error != nullptr) {
+    aerr = rd_kafka_error_code(error);
+    rd_kafka_error_destroy(error);
+  }
+  std::lock_guard<std::mutex> lock(self->events_mu_);
+  self->rebalances_.push_back({assign, protocol ? protocol : "NONE", rd_kafka_topic_partition_list_copy(partitions)});
+  if (aerr != RD_KAFKA_RESP_ERR_NO_ERROR && self->events_.size() < kMaxBufferedEvents)
+    self->events_.push_back({0, aerr, 0, std::string("rebalance: ") + rd_kafka_err2str(aerr), ""});
+}
+
+void Consumer::Record(ClientEvent&& e) {
+  std::lock_guard<std::mutex> lock(events_mu_);
+  if (events_.size() < kMaxBufferedEvents) events_.push_back(std::move(e));
+}
+
+void Consumer::OnError(rd_kafka_t*, int err, const char* reason, void* opaque) {
+  static_cast<Consumer*>(opaque)->Record({0, static_cast<rd_kafka_resp_err_t>(err), 0, reason ? reason : "", ""});
+}
+
+void Consumer::OnCommit(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t*,
+                        void* opaque) {
+  // Results of asynchronous (and automatic) commits; synchronous ones resolve their promise.
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+    static_cast<Consumer*>(opaque)->Record({1, err, 0, std::string("commit: ") + rd_kafka_err2str(err), ""});
+}
+
+void Consumer::OnLog(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
+  auto* self = static_cast<Consumer*>(rd_kafka_opaque(rk));
+  if (self) self->Record({2, RD_KAFKA_RESP_ERR_NO_ERROR, level, buf ? buf : "", fac ? fac : ""});
+}
+
+int Consumer::OnStats(rd_kafka_t*, char* json, size_t len, void* opaque) {
+  static_cast<Consumer*>(opaque)->Record({3, RD_KAFKA_RESP_ERR_NO_ERROR, 0, std::string(json, len), ""});
+  return 0;  // librdkafka frees json
+}
+
+// ---- JS-thread methods ----
+
+Napi::Value Consumer::Subscribe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  rd_kafka_t* rk = Live(env);
+  Napi::Array topics = info[0].As<Napi::Array>();
+  PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(topics.Length())));
+  for (uint32_t i = 0; i < topics.Length(); i++)
+    rd_kafka_topic_partition_list_add(list.list, topics.Get(i).As<Napi::String>().Utf8Value().c_str(),
+                                      RD_KAFKA_PARTITION_UA);
+  rd_kafka_resp_err_t err = rd_kafka_subscribe(rk, list.list);
+  if (err) ThrowKafka(env, err, std::string("subscribe: ") + rd_kafka_err2str(err));
+  return env.Undefined();
+}
+
+Napi::Value Consumer::Unsubscribe(const Napi::CallbackInfo& info) {
+  rd_kafka_resp_err_t err = rd_kafka_unsubscribe(Live(info.Env()));
+  if (err) ThrowKafka(info.Env(), err, rd_kafka_err2str(err));
+  return info.Env().Undefined();
+}
+
+Napi::Value Consumer::Assign(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  rd_kafka_t* rk = Live(env);
+  PartitionListPtr list(ToPartitionList(env, info[0]));
+  rd_kafka_resp_err_t err = rd_kafka_assign(rk, list.list);
+  if (err) ThrowKafka(env, err, std::string("assign: ") + rd_kafka_err2str(err));
+  return env.Undefined();
+}
+
+Napi::Value Consumer::Unassign(const Napi::CallbackInfo& info) {
+  rd_kafka_resp_err_t err = rd_kafka_assign(Live(info.Env()), nullptr);
+  if (err) ThrowKafka(info.Env(), err, rd_kafka_err2str(err));
+  return info.Env().Undefined();
+}
+
+Napi::Value Consumer::Assignment(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  rd_kafka_topic_partition_list_t* raw = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_assignment(Live(env), &raw);
+  PartitionListPtr list(raw);
+  if (err) ThrowKafka(env, err, rd_kafka_err2str(err));
+  return FromPartitionList(env, list.list);
+}
+
+// Returns { count, arena, meta, topics, headers?, errors, rebalances, events }: values and keys
+// copied into one ArrayBuffer (one allocation per batch; the librdkafka messages, and the fetch
+// buffers behind them, are freed at once), per-message fields in `meta` (see Meta).
+Napi::Value Consumer::Consume(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Live(env);
+  const uint32_t max = info[0].As<Napi::Number>().Uint32Value();
+  if (scratch_.size() < max) scratch_.resize(max);
+  wake_posted_.store(false);
+  const ssize_t got = rd_kafka_consume_batch_queue(queue_, 0, scratch_.data(), max);
+  if (got < 0) {
+    rd_kafka_resp_err_t err = rd_kafka_last_error();
+    ThrowKafka(env, err, std::string("consume: ") + rd_kafka_err2str(err));
+  }
+  const size_t n = static_cast<size_t>(got);
+  // Messages are freed whatever happens below.
+  struct Free {
+    std::vector<rd_kafka_message_t*>& v;
+    size_t n;
+    ~Free() {
+      for (size_t i = 0; i < n; i++) rd_kafka_message_destroy(v[i]);
+    }
+  } free_messages{scratch_, n};
+
+  size_t bytes = 0, count = 0;
+  for (size_t i = 0; i < n; i++) {
+    const rd_kafka_message_t* m = scratch_[i];
+    if (m->err) continue;
+    bytes += m->len + m->key_len;
+    count++;
+  }
+  Napi::ArrayBuffer arena = Napi::ArrayBuffer::New(env, bytes);
+  uint8_t* base = static_cast<uint8_t*>(arena.Data());
+  Napi::Float64Array meta = Napi::Float64Array::New(env, count * kMetaWidth);
+  double* md = meta.Data();
+  Napi::Array topics = Napi::Array::New(env);
+  std::unordered_map<const rd_kafka_topic_t*, uint32_t> topic_index;
+  Napi::Array headers;  // created on first use
+  Napi::Array errors = Napi::Array::New(env);
+  size_t at = 0, k = 0;
+  uint32_t header_rows = 0, error_rows = 0;
+  for (size_t i = 0; i < n; i++) {
+    const rd_kafka_message_t* m = scratch_[i];
+    if (m->err) {
+      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+      std::string where = m->rkt ? std::string(rd_kafka_topic_name(m->rkt)) + " [" + std::to_string(m->partition) + "]: " : "";
+      errors.Set(error_rows++, MakeError(env, m->err, where + rd_kafka_message_errstr(m)).Value());
+      continue;
+    }
+    double* row = md + k * kMetaWidth;
+    row[kPartition] = m->partition;
+    row[kOffset] = static_cast<double>(m->offset);
+    rd_kafka_timestamp_type_t tstype;
+    row[kTimestamp] = static_cast<double>(rd_kafka_message_timestamp(m, &tstype));
+    row[kValueAt] = static_cast<double>(at);
+    row[kValueLen] = m->payload ? static_cast<double>(m->len) : -1;
+    if (m->payload && m->len) std::memcpy(base + at, m->payload, m->len);
+    at += m->payload ? m->len : 0;
+    row[kKeyAt] = static_cast<double>(at);
+    row[kKeyLen] = m->key ? static_cast<double>(m->key_len) : -1;
+    if (m->key && m->key_len) std::memcpy(base + at, m->key, m->key_len);
+    at += m->key ? m->key_len : 0;
+    auto it = topic_index.find(m->rkt);
+    if (it == topic_index.end()) {
+      it = topic_index.emplace(m->rkt, static_cast<uint32_t>(topic_index.size())).first;
+      topics.Set(it->second, Napi::String::New(env, rd_kafka_topic_name(m->rkt)));
+    }
+    row[kTopic] = it->second;
+    row[kHeaders] = -1;
+    rd_kafka_headers_t* hdrs = nullptr;
+    if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs != nullptr) {
+      if (headers.IsEmpty()) headers = Napi::Array::New(env);
+      Napi::Array flat = Napi::Array::New(env);
+      const char* name;
+      const void* value;
+      size_t size;
+      uint32_t j = 0;
+      for (size_t h = 0; rd_kafka_header_get_all(hdrs, h, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; h++) {
+        flat.Set(j++, Napi::String::New(env, name));
+        flat.Set(j++, value ? Napi::Buffer<uint8_t>::Copy(env, static_cast<const uint8_t*>(value), size).As<Napi::Value>() : env.Null());
+      }
+      row[kHeaders] = header_rows;
+      headers.Set(header_rows++, flat);
+    }
+    k++;
+  }
+
+  // What the callbacks (served inside rd_kafka_consume_batch_queue, or on librdkafka's threads)
+  // recorded since the last call.
+  std::vector<Rebalance> rebalances;
+  std::vector<ClientEvent> events;
+  {
+    std::lock_guard<std::mutex> lock(events_mu_);
+    rebalances.swap(rebalances_);
+    events.swap(events_);
+  }
+  Napi::Array rb = Napi::Array::New(env, rebalances.size());
+  for (uint32_t i = 0; i < rebalances.size(); i++) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("type", Napi::String::New(env, rebalances[i].assign ? "assign" : "revoke"));
+    o.Set("protocol", Napi::String::New(env, rebalances[i].protocol));
+    o.Set("partitions", FromPartitionList(env, rebalances[i].partitions));
+    rd_kafka_topic_partition_list_destroy(rebalances[i].partitions);
+    rb.Set(i, o);
+  }
+  Napi::Array ev = Napi::Array::New(env, events.size());
+  for (uint32_t i = 0; i < events.size(); i++) {
+    const ClientEvent& e = events[i];
+    Napi::Array row = Napi::Array::New(env, 3);
+    row.Set(0u, Napi::Number::New(env, e.kind));
+    if (e.kind <= 1) {
+      const bool fatal = e.err == RD_KAFKA_RESP_ERR__FATAL;
+      row.Set(1u, MakeError(env, e.err, e.text, fatal).Value());
+    } else if (e.kind == 2) {
+      row.Set(1u, Napi::Number::New(env, e.level));
+      row.Set(2u, Napi::String::New(env, e.facility + "\n" + e.text));
+    } else {
+      row.Set(1u, Napi::String::New(env, e.text));
+    }
+    ev.Set(i, row);
+  }
+
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("count", Napi::Number::New(env, static_cast<double>(count)));
+  out.Set("arena", arena);
+  out.Set("meta", meta);
+  out.Set("topics", topics);
+  if (!headers.IsEmpty()) out.Set("headers", headers);
+  out.Set("errors", errors);
+  out.Set("rebalances", rb);
+  out.Set("events", ev);
+  return out;
+}
+
+Napi::Value Consumer::SetWaiting(const Napi::CallbackInfo& info) {
+  if (!released_) {
+    if (info[0].ToBoolean()) wake_.Ref(info.Env());
+    else wake_.Unref(info.Env());
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value Consumer::Commit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  rd_kafka_t* rk = Live(env);
+  rd_kafka_topic_partition_list_t* list = info[0].IsArray() ? ToPartitionList(env, info[0]) : nullptr;
+  if (info[1].ToBoolean()) {
+    // Asynchronous: the result comes back through OnCommit as an event.
+    rd_kafka_resp_err_t err = rd_kafka_commit(rk, list, 1);
+    if (list) rd_kafka_topic_partition_list_destroy(list);
+    if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) ThrowKafka(env, err, std::string("commit: ") + rd_kafka_err2str(err));
+    return env.Undefined();
+  }
+  auto* w = new ConsumerWorker(
+      Value(),
+      [rk, list]() {
+        rd_kafka_resp_err_t err = rd_kafka_commit(rk, list, 0);
+        if (list) rd_kafka_topic_partition_list_destroy(list);
+        return err == RD_KAFKA_RESP_ERR__NO_OFFSET ? RD_KAFKA_RESP_ERR_NO_ERROR : err;  // nothing to commit
+      },
+      nullptr);
+  w->Queue();
+  return w->Promise();
+}
+
+Napi::Value Consumer::Seek(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  rd_kafka_t* rk = Live(env);
+  auto list = std::make_shared<PartitionListPtr>(ToPartitionList(env, info[0]));
+  const int timeout = TimeoutArg(info[1]);
+  auto* w = new ConsumerWorker(
+      Value(),
+      [rk, list, timeout]() {
+        rd_kafka_error_t* error = rd_kafka_seek_partitions(rk, list->list, timeout);
+        if (error == nullptr) return RD_KAFKA_RESP_ERR_NO_ERROR;
+        rd_kafka_resp_err_t err = rd_kafka_error_code(error);
+        rd_kafka_error_destroy(error);
+        return err;
+      },
+      [list](Napi::Env e) -> Napi::Value { return FromPartitionList(e, list->list); });
+  w->Queue();
+  return w->Promise();
+}
+
+Napi::Value Consumer::Pause(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  PartitionListPtr list(ToPartitionList(env, info[0]));
+  rd_kafka_resp_err_t err = rd_kafka_pause_partitions(Live(env), list.list);
+  if (err) ThrowKafka(env, err, rd_kafka_err2str(err));
+  return FromPartitionList(env, list.list);
+}
+
+Napi::Value Consumer::Resume(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  PartitionListPtr list(ToPartitionList(env, info[0]));
+  rd_kafka_resp_err_t err = rd_kafka_resume_partitions(Live(env), list.list);
+  if (err) ThrowKafka(env, err, rd_kafka_err2str(err));
+  return FromPartitionList(env, list.list);
+}
+
+Napi::Value Consumer::Position(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  PartitionListPtr list(ToPartitionList(env, info[0]));
+  rd_kafka_resp_err_t err = rd_kafka_position(Live(env), list.list);
+  if (err) ThrowKafka(env, err, rd_kafka_err2str(err));
+  return FromPartitionList(env, list.list);
+}
+
+Napi::Value Consumer::Committed(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  rd_kafka_t* rk = Live(env);
+  auto list = std::make_shared<PartitionListPtr>(ToPartitionList(env, info[0]));
+  const int timeout = TimeoutArg(info[1]);
+  auto* w = new ConsumerWorker(
+      Value(), [rk, list, timeout]() { return rd_kafka_committed(rk, list->list, timeout); },
+      [list](Napi::Env e) -> Napi::Value { return FromPartitionList(e, list->list); });
+  w->Queue();
+  return w->Promise();
+}
+
+Napi::Value Consumer::Watermarks(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  rd_kafka_t* rk = Live(env);
+  const std::string topic = info[0].As<Napi::String>().Utf8Value();
+  const int32_t partition = info[1].As<Napi::Number>().Int32Value();
+  const int timeout = TimeoutArg(info[2]);
+  auto marks = std::make_shared<std::pair<int64_t, int64_t>>(-1, -1);
+  auto* w = new ConsumerWorker(
+      Value(),
+      [rk, topic, partition, timeout, marks]() {
+        return rd_kafka_query_watermark_offsets(rk, topic.c_str(), partition, &marks->first, &marks->second, timeout);
+      },
+      [marks](Napi::Env e) -> Napi::Value {
+        Napi::Object o = Napi::Object::New(e);
+        o.Set("low", Napi::Number::New(e, static_cast<double>(marks->first)));
+        o.Set("high", Napi::Number::New(e, static_cast<double>(marks->second)));
+        return o;
+      });
+  w->Queue();
+  return w->Promise();
+}
+
+Napi::Value Consumer::Ping(const Napi::CallbackInfo& info) {
+  rd_kafka_t* rk = Live(info.Env());
+  const int timeout = TimeoutArg(info[0]);
+  auto* w = new ConsumerWorker(
+      Value(),
+      [rk, timeout]() {
+        const rd_kafka_metadata_t* md = nullptr;
+        rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, nullptr, &md, timeout);
+        if (md) rd_kafka_metadata_destroy(md);
+        return err;
+      },
+      nullptr);
+  w->Queue();
+  return w->Promise();
+}
+
+Napi::Value Consumer::Close(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (closing_) return Napi::Promise::Deferred::New(env).Promise();  // lib/consumer.ts closes once
+  closing_ = true;
+  auto* w = new ConsumerWorker(
+      Value(),
+      [this]() {
+        Teardown(true);
+        return RD_KAFKA_RESP_ERR_NO_ERROR;
+      },
+      [this](Napi::Env e) -> Napi::Value {
+        ReleaseJs();
+        return e.Undefined();
+      });
+  w->Queue();
+  return w->Promise();
+}
+
+Napi::Value Consumer::DestroySync(const Napi::CallbackInfo& info) {
+  closing_ = true;
+  Teardown(false);
+  ReleaseJs();
+  return info.Env().Undefined();
+}
+
+}  // namespace turbokafka

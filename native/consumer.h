@@ -1,0 +1,92 @@
+// The JS-facing high-level consumer (consumer groups) over librdkafka.
+//
+// Messages are consumed on the JS thread with rd_kafka_consume_batch_queue and a zero timeout:
+// it only moves what librdkafka's fetchers already queued. When the queue is empty, lib/consumer.ts
+// waits for a wake-up that librdkafka's queue event callback posts through a thread-safe function,
+// so no thread (libuv's pool least of all) is ever parked waiting for messages.
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+#include <napi.h>
+
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace turbokafka {
+
+class Consumer : public Napi::ObjectWrap<Consumer> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+
+  // new Consumer(config: Record<string,string>, onWake: () => void)
+  explicit Consumer(const Napi::CallbackInfo& info);
+  ~Consumer() override;
+
+ private:
+  struct Rebalance {
+    bool assign;
+    std::string protocol;
+    rd_kafka_topic_partition_list_t* partitions;  // owned
+  };
+  struct ClientEvent {
+    int kind;  // 0 error, 1 commit error, 2 log, 3 stats
+    rd_kafka_resp_err_t err;
+    int level;
+    std::string text;
+    std::string facility;
+  };
+
+  Napi::Value Subscribe(const Napi::CallbackInfo& info);    // (patterns: string[])
+  Napi::Value Unsubscribe(const Napi::CallbackInfo& info);
+  Napi::Value Assign(const Napi::CallbackInfo& info);       // (partitions)
+  Napi::Value Unassign(const Napi::CallbackInfo& info);
+  Napi::Value Assignment(const Napi::CallbackInfo& info);
+  Napi::Value Consume(const Napi::CallbackInfo& info);      // (max) -> batch, see Consume()
+  Napi::Value SetWaiting(const Napi::CallbackInfo& info);   // (waiting): keep the loop alive
+  Napi::Value Commit(const Napi::CallbackInfo& info);       // (partitions|null, async) -> Promise
+  Napi::Value Seek(const Napi::CallbackInfo& info);         // (partitions, timeoutMs) -> Promise
+  Napi::Value Pause(const Napi::CallbackInfo& info);        // (partitions)
+  Napi::Value Resume(const Napi::CallbackInfo& info);       // (partitions)
+  Napi::Value Position(const Napi::CallbackInfo& info);     // (partitions) -> partitions
+  Napi::Value Committed(const Napi::CallbackInfo& info);    // (partitions, timeoutMs) -> Promise
+  Napi::Value Watermarks(const Napi::CallbackInfo& info);   // (topic, partition, timeoutMs) -> Promise
+  Napi::Value Ping(const Napi::CallbackInfo& info);         // (timeoutMs) -> Promise
+  Napi::Value Close(const Napi::CallbackInfo& info);        // () -> Promise, leaves the group
+  Napi::Value DestroySync(const Napi::CallbackInfo& info);  // process exit: no group leave
+
+  static void OnQueueEvent(rd_kafka_t* rk, void* opaque);
+  static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                          rd_kafka_topic_partition_list_t* partitions, void* opaque);
+  static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+  static void OnCommit(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                       rd_kafka_topic_partition_list_t* offsets, void* opaque);
+  static void OnLog(const rd_kafka_t* rk, int level, const char* fac, const char* buf);
+  static int OnStats(rd_kafka_t* rk, char* json, size_t len, void* opaque);
+  static void OnEnvTeardown(void* arg);
+
+  rd_kafka_t* Live(Napi::Env env);
+  void Record(ClientEvent&& e);
+  // Stops callbacks and destroys the handle; `leave_group` runs rd_kafka_consumer_close first.
+  // Idempotent. Any thread but librdkafka's; never concurrently with JS-thread calls (closing_).
+  void Teardown(bool leave_group);
+  void ReleaseJs();
+
+  rd_kafka_t* rk_ = nullptr;
+  rd_kafka_queue_t* queue_ = nullptr;
+  Napi::ThreadSafeFunction wake_;
+  std::atomic<bool> wake_posted_{false};
+  bool closing_ = false;  // JS thread: no call may use rk_ once set
+  std::mutex teardown_mu_;  // Close's pool thread vs. environment teardown on the JS thread
+  bool destroyed_ = false;  // teardown_mu_
+  bool hook_installed_ = false;
+  bool released_ = false;
+  std::vector<rd_kafka_message_t*> scratch_;
+
+  std::mutex events_mu_;  // rebalances_ and events_ fill from librdkafka's threads
+  std::vector<Rebalance> rebalances_;
+  std::vector<ClientEvent> events_;
+};
+
+}  // namespace turbokafka
