@@ -72,7 +72,7 @@ export interface NativeConsumer {
   committed(partitions: TopicPartitionOffset[], timeoutMs: number): Promise<TopicPartitionOffset[]>
   watermarks(topic: string, partition: number, timeoutMs: number): Promise<{ low: number; high: number }>
   ping(timeoutMs: number): Promise<void>
-  close(): Promise<void>
+  close(timeoutMs: number): Promise<void>
   destroySync(): void
 }
 

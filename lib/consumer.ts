@@ -340,12 +340,19 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
 
   /**
    * Leaves the group cleanly (revoking its partitions and, with auto commit, committing) and
-   * releases the client. A consumeBatch waiting meanwhile resolves empty. Safe to call twice.
+   * releases the client. If leaving takes longer than `timeoutMs`, the client is released anyway
+   * and the group notices by session timeout. A consumeBatch waiting meanwhile resolves empty.
+   * Safe to call twice.
    */
-  close(): Promise<void> {
+  close(timeoutMs = 30_000): Promise<void> {
     if (this.#closing) return this.#closing
+    try {
+      checkInt('close: timeoutMs', timeoutMs, 1, 2 ** 31 - 1)
+    } catch (err) {
+      return Promise.reject(err)
+    }
     untrackConsumer(this.#native)
-    this.#closing = this.#native.close()
+    this.#closing = this.#native.close(timeoutMs)
     this.#wake.fn?.()
     return this.#closing
   }

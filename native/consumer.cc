@@ -1,7 +1,10 @@
 #include "consumer.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <functional>
+#include <thread>
 #include <unordered_map>
 
 #include "config.h"
@@ -85,7 +88,8 @@ Consumer::Consumer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Consumer>(
   if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsFunction())
     throw Napi::TypeError::New(env, "NativeConsumer(config, onWake)");
   rd_kafka_conf_t* conf = BuildConf(env, info[0].As<Napi::Object>());
-  rd_kafka_conf_set_opaque(conf, this);
+  sink_ = new ConsumerSink{{}, this};
+  rd_kafka_conf_set_opaque(conf, sink_);
   rd_kafka_conf_set_rebalance_cb(conf, OnRebalance);
   rd_kafka_conf_set_error_cb(conf, OnError);
   rd_kafka_conf_set_offset_commit_cb(conf, OnCommit);
@@ -95,6 +99,8 @@ Consumer::Consumer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Consumer>(
   rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
   if (rk_ == nullptr) {
     rd_kafka_conf_destroy(conf);
+    delete sink_;
+    sink_ = nullptr;
     ThrowKafka(env, RD_KAFKA_RESP_ERR__INVALID_ARG, errstr);
   }
   // Everything (errors, stats, commit results) arrives on the consumer queue and is served by
@@ -109,7 +115,7 @@ Consumer::Consumer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Consumer>(
 }
 
 Consumer::~Consumer() {
-  Teardown(false);
+  Teardown(0);
   if (hook_installed_) napi_remove_env_cleanup_hook(Env(), OnEnvTeardown, this);
   if (!released_) wake_.Release();
   for (Rebalance& r : rebalances_) rd_kafka_topic_partition_list_destroy(r.partitions);
@@ -119,19 +125,30 @@ void Consumer::OnEnvTeardown(void* arg) {
   Consumer* self = static_cast<Consumer*>(arg);
   self->hook_installed_ = false;
   self->closing_ = true;
-  self->Teardown(false);
+  self->Teardown(0);
 }
 
-void Consumer::Teardown(bool leave_group) {
+void Consumer::Teardown(int leave_group_ms, bool destroy) {
   std::lock_guard<std::mutex> guard(teardown_mu_);
   if (destroyed_) return;
   destroyed_ = true;
-  if (leave_group) rd_kafka_consumer_close(rk_);  // revokes (OnRebalance), commits, leaves
+  if (leave_group_ms > 0) LeaveGroup(leave_group_ms);
   rd_kafka_queue_cb_event_enable(queue_, nullptr, nullptr);
   rd_kafka_queue_destroy(queue_);
   queue_ = nullptr;
-  rd_kafka_destroy_flags(rk_, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+  {
+    std::lock_guard<std::mutex> lock(sink_->mu);
+    sink_->owner = nullptr;
+  }
+  rd_kafka_t* rk = rk_;
+  ConsumerSink* sink = sink_;
   rk_ = nullptr;
+  sink_ = nullptr;
+  if (!destroy) return;  // process exit: the OS reclaims everything
+  std::thread([rk, sink] {
+    rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    delete sink;
+  }).detach();
 }
 
 void Consumer::ReleaseJs() {
@@ -145,6 +162,28 @@ void Consumer::ReleaseJs() {
   }
 }
 
+void Consumer::LeaveGroup(int timeout_ms) {
+  // rd_kafka_consumer_close() can wait forever (librdkafka 2.0.2 does, once a subscribed topic
+  // was deleted), so close asynchronously and give up at the deadline: destroying the handle
+  // then merely leaves the group by session timeout instead of at once.
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk_);
+  rd_kafka_error_t* error = rd_kafka_consumer_close_queue(rk_, q);
+  if (error != nullptr) {
+    rd_kafka_error_destroy(error);
+  } else {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (!rd_kafka_consumer_closed(rk_) && std::chrono::steady_clock::now() < deadline) {
+      rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 100);
+      if (ev == nullptr) continue;
+      // Revocations arrive as events here; answer them as the rebalance callback would.
+      if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE)
+        OnRebalance(rk_, rd_kafka_event_error(ev), rd_kafka_event_topic_partition_list(ev), sink_);
+      rd_kafka_event_destroy(ev);
+    }
+  }
+  rd_kafka_queue_destroy(q);
+}
+
 rd_kafka_t* Consumer::Live(Napi::Env env) {
   if (closing_) ThrowKafka(env, RD_KAFKA_RESP_ERR__STATE, "consumer is closed");
   return rk_;
@@ -154,13 +193,14 @@ rd_kafka_t* Consumer::Live(Napi::Env env) {
 
 void Consumer::OnQueueEvent(rd_kafka_t*, void* opaque) {
   // The queue went from empty to non-empty: wake a waiting consumeBatch, at most once per drain.
+  // (Disabled in Teardown before the Consumer can go away, so `opaque` is the Consumer.)
   Consumer* self = static_cast<Consumer*>(opaque);
   if (!self->wake_posted_.exchange(true)) self->wake_.NonBlockingCall();
 }
 
 void Consumer::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                            rd_kafka_topic_partition_list_t* partitions, void* opaque) {
-  Consumer* self = static_cast<Consumer*>(opaque);
+  auto* sink = static_cast<ConsumerSink*>(opaque);
   const char* protocol = rd_kafka_rebalance_protocol(rk);
   const bool cooperative = protocol != nullptr && std::strcmp(protocol, "COOPERATIVE") == 0;
   const bool assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
@@ -174,10 +214,20 @@ void Consumer::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     aerr = rd_kafka_error_code(error);
     rd_kafka_error_destroy(error);
   }
+  std::lock_guard<std::mutex> owner_lock(sink->mu);
+  Consumer* self = sink->owner;
+  if (self == nullptr) return;
   std::lock_guard<std::mutex> lock(self->events_mu_);
   self->rebalances_.push_back({assign, protocol ? protocol : "NONE", rd_kafka_topic_partition_list_copy(partitions)});
   if (aerr != RD_KAFKA_RESP_ERR_NO_ERROR && self->events_.size() < kMaxBufferedEvents)
     self->events_.push_back({0, aerr, 0, std::string("rebalance: ") + rd_kafka_err2str(aerr), ""});
+}
+
+void Consumer::Deliver(void* opaque, ClientEvent&& e) {
+  auto* sink = static_cast<ConsumerSink*>(opaque);
+  if (sink == nullptr) return;
+  std::lock_guard<std::mutex> owner_lock(sink->mu);
+  if (sink->owner != nullptr) sink->owner->Record(std::move(e));
 }
 
 void Consumer::Record(ClientEvent&& e) {
@@ -186,23 +236,22 @@ void Consumer::Record(ClientEvent&& e) {
 }
 
 void Consumer::OnError(rd_kafka_t*, int err, const char* reason, void* opaque) {
-  static_cast<Consumer*>(opaque)->Record({0, static_cast<rd_kafka_resp_err_t>(err), 0, reason ? reason : "", ""});
+  Deliver(opaque, {0, static_cast<rd_kafka_resp_err_t>(err), 0, reason ? reason : "", ""});
 }
 
 void Consumer::OnCommit(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t*,
                         void* opaque) {
   // Results of asynchronous (and automatic) commits; synchronous ones resolve their promise.
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
-    static_cast<Consumer*>(opaque)->Record({1, err, 0, std::string("commit: ") + rd_kafka_err2str(err), ""});
+    Deliver(opaque, {1, err, 0, std::string("commit: ") + rd_kafka_err2str(err), ""});
 }
 
 void Consumer::OnLog(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
-  auto* self = static_cast<Consumer*>(rd_kafka_opaque(rk));
-  if (self) self->Record({2, RD_KAFKA_RESP_ERR_NO_ERROR, level, buf ? buf : "", fac ? fac : ""});
+  Deliver(rd_kafka_opaque(rk), {2, RD_KAFKA_RESP_ERR_NO_ERROR, level, buf ? buf : "", fac ? fac : ""});
 }
 
 int Consumer::OnStats(rd_kafka_t*, char* json, size_t len, void* opaque) {
-  static_cast<Consumer*>(opaque)->Record({3, RD_KAFKA_RESP_ERR_NO_ERROR, 0, std::string(json, len), ""});
+  Deliver(opaque, {3, RD_KAFKA_RESP_ERR_NO_ERROR, 0, std::string(json, len), ""});
   return 0;  // librdkafka frees json
 }
 
@@ -513,10 +562,11 @@ Napi::Value Consumer::Close(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (closing_) return Napi::Promise::Deferred::New(env).Promise();  // lib/consumer.ts closes once
   closing_ = true;
+  const int timeout = std::max(1, TimeoutArg(info[0]));
   auto* w = new ConsumerWorker(
       Value(),
-      [this]() {
-        Teardown(true);
+      [this, timeout]() {
+        Teardown(timeout);
         return RD_KAFKA_RESP_ERR_NO_ERROR;
       },
       [this](Napi::Env e) -> Napi::Value {
@@ -529,7 +579,7 @@ Napi::Value Consumer::Close(const Napi::CallbackInfo& info) {
 
 Napi::Value Consumer::DestroySync(const Napi::CallbackInfo& info) {
   closing_ = true;
-  Teardown(false);
+  Teardown(0, false);
   ReleaseJs();
   return info.Env().Undefined();
 }

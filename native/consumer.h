@@ -16,6 +16,16 @@
 
 namespace turbokafka {
 
+class Consumer;
+
+// What librdkafka's callbacks reach (their opaque). It outlives the Consumer: the handle is
+// destroyed on a thread of its own, which may never finish (see Teardown), and callbacks may
+// still arrive meanwhile; once `owner` is null they do nothing but what librdkafka needs.
+struct ConsumerSink {
+  std::mutex mu;
+  Consumer* owner;
+};
+
 class Consumer : public Napi::ObjectWrap<Consumer> {
  public:
   static Napi::Function Define(Napi::Env env);
@@ -53,7 +63,7 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
   Napi::Value Committed(const Napi::CallbackInfo& info);    // (partitions, timeoutMs) -> Promise
   Napi::Value Watermarks(const Napi::CallbackInfo& info);   // (topic, partition, timeoutMs) -> Promise
   Napi::Value Ping(const Napi::CallbackInfo& info);         // (timeoutMs) -> Promise
-  Napi::Value Close(const Napi::CallbackInfo& info);        // () -> Promise, leaves the group
+  Napi::Value Close(const Napi::CallbackInfo& info);        // (timeoutMs) -> Promise, leaves the group
   Napi::Value DestroySync(const Napi::CallbackInfo& info);  // process exit: no group leave
 
   static void OnQueueEvent(rd_kafka_t* rk, void* opaque);
@@ -68,12 +78,18 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
 
   rd_kafka_t* Live(Napi::Env env);
   void Record(ClientEvent&& e);
-  // Stops callbacks and destroys the handle; `leave_group` runs rd_kafka_consumer_close first.
-  // Idempotent. Any thread but librdkafka's; never concurrently with JS-thread calls (closing_).
-  void Teardown(bool leave_group);
+  static void Deliver(void* sink, ClientEvent&& e);
+  // Leaves the group for at most `leave_group_ms` if it is positive, disconnects the callbacks,
+  // and destroys the handle: on a detached thread when `destroy` is set (librdkafka 2.0.2 can
+  // block forever in rd_kafka_destroy, e.g. after a subscribed topic was deleted), not at all
+  // at process exit. Idempotent. Any thread but librdkafka's; never concurrently with JS-thread
+  // calls (closing_).
+  void Teardown(int leave_group_ms, bool destroy = true);
+  void LeaveGroup(int timeout_ms);
   void ReleaseJs();
 
   rd_kafka_t* rk_ = nullptr;
+  ConsumerSink* sink_ = nullptr;
   rd_kafka_queue_t* queue_ = nullptr;
   Napi::ThreadSafeFunction wake_;
   std::atomic<bool> wake_posted_{false};
