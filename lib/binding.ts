@@ -45,6 +45,8 @@ export interface TopicPartitionOffset {
 
 export interface NativeConsumedBatch {
   count: number
+  /** The take filled `max`: entries may remain queued, so consume again before waiting. */
+  more: boolean
   arena: ArrayBuffer
   /** Per message: partition, offset, timestamp, valueAt, valueLen, keyAt, keyLen, topic, headers. */
   meta: Float64Array

@@ -185,15 +185,16 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
       if (this.#closing) return []
-      const messages = this.#pull(max)
+      const { messages, more } = this.#pull(max)
       if (messages.length > 0) return messages
+      if (more) continue
       const left = deadline - Date.now()
       if (left <= 0) return []
       await this.#waitForMessages(left)
     }
   }
 
-  #pull(max: number): ConsumedMessage[] {
+  #pull(max: number): { messages: ConsumedMessage[]; more: boolean } {
     const batch = this.#call(() => this.#native.consume(max))
     this.#dispatch(batch)
     const { count, meta, topics } = batch
@@ -214,7 +215,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
         headers: h < 0 ? NO_HEADERS : pairs(batch.headers![h]),
       }
     }
-    return out
+    return { messages: out, more: batch.more }
   }
 
   #dispatch(batch: NativeConsumedBatch): void {

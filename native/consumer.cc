@@ -88,7 +88,8 @@ Consumer::Consumer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Consumer>(
   if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsFunction())
     throw Napi::TypeError::New(env, "NativeConsumer(config, onWake)");
   rd_kafka_conf_t* conf = BuildConf(env, info[0].As<Napi::Object>());
-  sink_ = new ConsumerSink{{}, this};
+  sink_ = new ConsumerSink();
+  sink_->owner = this;
   rd_kafka_conf_set_opaque(conf, sink_);
   rd_kafka_conf_set_rebalance_cb(conf, OnRebalance);
   rd_kafka_conf_set_error_cb(conf, OnError);
@@ -125,6 +126,15 @@ void Consumer::OnEnvTeardown(void* arg) {
   Consumer* self = static_cast<Consumer*>(arg);
   self->hook_installed_ = false;
   self->closing_ = true;
+  // A close() on the pool may hold the lock while leaving the group; do not wait for it here.
+  // It destroys the handle itself; just make sure no callback reaches this object any more.
+  std::unique_lock<std::mutex> lock(self->teardown_mu_, std::try_to_lock);
+  if (!lock.owns_lock()) {
+    std::lock_guard<std::mutex> owner_lock(self->sink_->mu);
+    self->sink_->owner = nullptr;
+    return;
+  }
+  lock.unlock();
   self->Teardown(0);
 }
 
@@ -146,6 +156,8 @@ void Consumer::Teardown(int leave_group_ms, bool destroy) {
   sink_ = nullptr;
   if (!destroy) return;  // process exit: the OS reclaims everything
   std::thread([rk, sink] {
+    // Pool workers queued before the close may still be using the handle.
+    while (sink->inflight.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     delete sink;
   }).detach();
@@ -218,7 +230,8 @@ void Consumer::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   Consumer* self = sink->owner;
   if (self == nullptr) return;
   std::lock_guard<std::mutex> lock(self->events_mu_);
-  self->rebalances_.push_back({assign, protocol ? protocol : "NONE", rd_kafka_topic_partition_list_copy(partitions)});
+  if (self->rebalances_.size() < kMaxBufferedEvents)
+    self->rebalances_.push_back({assign, protocol ? protocol : "NONE", rd_kafka_topic_partition_list_copy(partitions)});
   if (aerr != RD_KAFKA_RESP_ERR_NO_ERROR && self->events_.size() < kMaxBufferedEvents)
     self->events_.push_back({0, aerr, 0, std::string("rebalance: ") + rd_kafka_err2str(aerr), ""});
 }
@@ -256,6 +269,22 @@ int Consumer::OnStats(rd_kafka_t*, char* json, size_t len, void* opaque) {
 }
 
 // ---- JS-thread methods ----
+
+Napi::Value Consumer::QueueWorker(std::function<rd_kafka_resp_err_t()> run,
+                                  std::function<Napi::Value(Napi::Env)> finish) {
+  ConsumerSink* sink = sink_;
+  sink->inflight++;
+  auto* w = new ConsumerWorker(
+      Value(),
+      [sink, run = std::move(run)]() {
+        rd_kafka_resp_err_t err = run();
+        sink->inflight--;
+        return err;
+      },
+      std::move(finish));
+  w->Queue();
+  return w->Promise();
+}
 
 Napi::Value Consumer::Subscribe(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -424,6 +453,9 @@ Napi::Value Consumer::Consume(const Napi::CallbackInfo& info) {
 
   Napi::Object out = Napi::Object::New(env);
   out.Set("count", Napi::Number::New(env, static_cast<double>(count)));
+  // A full take may have left entries queued, and the queue event fires only when an empty
+  // queue receives something: the caller must consume again instead of waiting.
+  out.Set("more", Napi::Boolean::New(env, n == max));
   out.Set("arena", arena);
   out.Set("meta", meta);
   out.Set("topics", topics);
@@ -453,16 +485,13 @@ Napi::Value Consumer::Commit(const Napi::CallbackInfo& info) {
     if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) ThrowKafka(env, err, std::string("commit: ") + rd_kafka_err2str(err));
     return env.Undefined();
   }
-  auto* w = new ConsumerWorker(
-      Value(),
+  return QueueWorker(
       [rk, list]() {
         rd_kafka_resp_err_t err = rd_kafka_commit(rk, list, 0);
         if (list) rd_kafka_topic_partition_list_destroy(list);
         return err == RD_KAFKA_RESP_ERR__NO_OFFSET ? RD_KAFKA_RESP_ERR_NO_ERROR : err;  // nothing to commit
       },
       nullptr);
-  w->Queue();
-  return w->Promise();
 }
 
 Napi::Value Consumer::Seek(const Napi::CallbackInfo& info) {
@@ -470,8 +499,7 @@ Napi::Value Consumer::Seek(const Napi::CallbackInfo& info) {
   rd_kafka_t* rk = Live(env);
   auto list = std::make_shared<PartitionListPtr>(ToPartitionList(env, info[0]));
   const int timeout = TimeoutArg(info[1]);
-  auto* w = new ConsumerWorker(
-      Value(),
+  return QueueWorker(
       [rk, list, timeout]() {
         rd_kafka_error_t* error = rd_kafka_seek_partitions(rk, list->list, timeout);
         if (error == nullptr) return RD_KAFKA_RESP_ERR_NO_ERROR;
@@ -480,8 +508,6 @@ Napi::Value Consumer::Seek(const Napi::CallbackInfo& info) {
         return err;
       },
       [list](Napi::Env e) -> Napi::Value { return FromPartitionList(e, list->list); });
-  w->Queue();
-  return w->Promise();
 }
 
 Napi::Value Consumer::Pause(const Napi::CallbackInfo& info) {
@@ -513,11 +539,8 @@ Napi::Value Consumer::Committed(const Napi::CallbackInfo& info) {
   rd_kafka_t* rk = Live(env);
   auto list = std::make_shared<PartitionListPtr>(ToPartitionList(env, info[0]));
   const int timeout = TimeoutArg(info[1]);
-  auto* w = new ConsumerWorker(
-      Value(), [rk, list, timeout]() { return rd_kafka_committed(rk, list->list, timeout); },
-      [list](Napi::Env e) -> Napi::Value { return FromPartitionList(e, list->list); });
-  w->Queue();
-  return w->Promise();
+  return QueueWorker([rk, list, timeout]() { return rd_kafka_committed(rk, list->list, timeout); },
+                     [list](Napi::Env e) -> Napi::Value { return FromPartitionList(e, list->list); });
 }
 
 Napi::Value Consumer::Watermarks(const Napi::CallbackInfo& info) {
@@ -527,8 +550,7 @@ Napi::Value Consumer::Watermarks(const Napi::CallbackInfo& info) {
   const int32_t partition = info[1].As<Napi::Number>().Int32Value();
   const int timeout = TimeoutArg(info[2]);
   auto marks = std::make_shared<std::pair<int64_t, int64_t>>(-1, -1);
-  auto* w = new ConsumerWorker(
-      Value(),
+  return QueueWorker(
       [rk, topic, partition, timeout, marks]() {
         return rd_kafka_query_watermark_offsets(rk, topic.c_str(), partition, &marks->first, &marks->second, timeout);
       },
@@ -538,15 +560,12 @@ Napi::Value Consumer::Watermarks(const Napi::CallbackInfo& info) {
         o.Set("high", Napi::Number::New(e, static_cast<double>(marks->second)));
         return o;
       });
-  w->Queue();
-  return w->Promise();
 }
 
 Napi::Value Consumer::Ping(const Napi::CallbackInfo& info) {
   rd_kafka_t* rk = Live(info.Env());
   const int timeout = TimeoutArg(info[0]);
-  auto* w = new ConsumerWorker(
-      Value(),
+  return QueueWorker(
       [rk, timeout]() {
         const rd_kafka_metadata_t* md = nullptr;
         rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, nullptr, &md, timeout);
@@ -554,8 +573,6 @@ Napi::Value Consumer::Ping(const Napi::CallbackInfo& info) {
         return err;
       },
       nullptr);
-  w->Queue();
-  return w->Promise();
 }
 
 Napi::Value Consumer::Close(const Napi::CallbackInfo& info) {

@@ -10,6 +10,7 @@
 #include <napi.h>
 
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -24,6 +25,8 @@ class Consumer;
 struct ConsumerSink {
   std::mutex mu;
   Consumer* owner;
+  // Pool workers (commit, seek, ...) still using the handle; its destruction waits for them.
+  std::atomic<int> inflight{0};
 };
 
 class Consumer : public Napi::ObjectWrap<Consumer> {
@@ -79,6 +82,9 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
   rd_kafka_t* Live(Napi::Env env);
   void Record(ClientEvent&& e);
   static void Deliver(void* sink, ClientEvent&& e);
+  // Queues a pool worker that uses the handle, counted in the sink so that the handle outlives it.
+  Napi::Value QueueWorker(std::function<rd_kafka_resp_err_t()> run,
+                          std::function<Napi::Value(Napi::Env)> finish);
   // Leaves the group for at most `leave_group_ms` if it is positive, disconnects the callbacks,
   // and destroys the handle: on a detached thread when `destroy` is set (librdkafka 2.0.2 can
   // block forever in rd_kafka_destroy, e.g. after a subscribed topic was deleted), not at all

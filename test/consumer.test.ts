@@ -264,6 +264,14 @@ describe('Consumer against the mock cluster', () => {
     expect(() => c.assignment()).toThrow(KafkaError)
   })
 
+  it('closes while a connect() to an unreachable cluster is still running on the pool', async () => {
+    const c = new Consumer({ 'bootstrap.servers': '127.0.0.1:1', 'group.id': uniqueTopic('g') })
+    const connecting = c.connect({ timeoutMs: 1500 }).catch((e: unknown) => e)
+    await c.close(1000)
+    const err = await connecting
+    expect(err).toBeInstanceOf(KafkaError)
+  })
+
   it('settles a waiting consumeBatch when closed, and iterates batches until closed', async () => {
     const topic = uniqueTopic('c-close')
     await cluster.createTopic(topic, 1)

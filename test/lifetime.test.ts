@@ -164,6 +164,26 @@ describe('lifetime', () => {
     }
   })
 
+  for (const close of [true, false]) {
+    it(`survives a worker thread that loaded the addon ending with a consumer ${close ? 'closed' : 'open'}`, async () => {
+      for (let round = 0; round < 3; round++) {
+        const r = spawnSync(
+          process.execPath,
+          [
+            '-e',
+            `const { Worker } = require('node:worker_threads')
+             const w = new Worker(${JSON.stringify(fixture('worker-consumer.js'))}, { workerData: { close: ${close} } })
+             w.once('message', () => w.terminate().then((code) => console.log('terminated', code)))`,
+          ],
+          { encoding: 'utf8', timeout: 30_000 },
+        )
+        expect(r.signal).toBeNull()
+        expect(r.status).toBe(0)
+        expect(r.stdout).toMatch(/terminated \d/)
+      }
+    })
+  }
+
   for (const mode of ['terminate', 'exit']) {
     it(`survives a worker thread ending (${mode}) with a producer in flight, and loads again after`, async () => {
       for (let round = 0; round < 2; round++) {
