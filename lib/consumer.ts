@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events'
 
+import { emitSafely } from './emit'
+
 import { binding, type NativeConsumedBatch, type NativeConsumer, type TopicPartitionOffset } from './binding'
 import { describe, resolveConsumerConfig, type ConsumerConfig } from './config'
 import { invalidArg, KafkaError, stateError } from './errors'
@@ -220,23 +222,23 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
 
   #dispatch(batch: NativeConsumedBatch): void {
     for (const r of batch.rebalances) {
-      this.#emitSafely('rebalance', {
+      emitSafely(this, 'rebalance', {
         type: r.type,
         protocol: r.protocol,
         partitions: r.partitions.map(({ topic, partition }) => ({ topic, partition })),
       })
     }
-    for (const e of batch.errors) this.#emitSafely('warning', KafkaError.from(e))
+    for (const e of batch.errors) emitSafely(this, 'warning', KafkaError.from(e))
     for (const [kind, a, b] of batch.events) {
       if (kind <= 1) {
         const e = KafkaError.from(a)
-        this.#emitSafely(e.fatal ? 'fatal' : 'warning', e)
+        emitSafely(this, e.fatal ? 'fatal' : 'warning', e)
       } else if (kind === 2) {
         const text = b as string
         const nl = text.indexOf('\n')
-        this.#emitSafely('log', { level: a as number, facility: text.slice(0, nl), message: text.slice(nl + 1) })
+        emitSafely(this, 'log', { level: a as number, facility: text.slice(0, nl), message: text.slice(nl + 1) })
       } else if (this.listenerCount('stats') > 0) {
-        this.#emitSafely('stats', JSON.parse(a as string) as Record<string, unknown>)
+        emitSafely(this, 'stats', JSON.parse(a as string) as Record<string, unknown>)
       }
     }
   }
@@ -385,16 +387,6 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     if (failed) throw KafkaError.from(failed.error)
   }
 
-  #emitSafely<K extends keyof ConsumerEvents>(event: K, ...args: ConsumerEvents[K]): void {
-    if (this.listenerCount(event) === 0) return
-    try {
-      ;(this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args)
-    } catch (err) {
-      queueMicrotask(() => {
-        throw err
-      })
-    }
-  }
 }
 
 function pairs(flat: Array<string | Buffer | null>): Array<[string, Buffer | null]> {

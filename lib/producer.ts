@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events'
 
+import { emitSafely } from './emit'
+
 import { flattenPacked, isPacked, packBatch, type FlatBatch } from './batch'
 import { binding, type DispatchCallback, type NativeProducer, type SettledRow } from './binding'
 import { describe, resolveProducerConfig, type ProducerConfig } from './config'
@@ -132,12 +134,12 @@ export class Producer extends EventEmitter<ProducerEvents> {
         }
         const producer = self.deref()
         if (producer === undefined) return
-        for (const json of stats) producer.#emitSafely('stats', JSON.parse(json) as Record<string, unknown>)
+        for (const json of stats) emitSafely(producer, 'stats', JSON.parse(json) as Record<string, unknown>)
         for (const raw of errors) {
           const e = KafkaError.from(raw)
-          producer.#emitSafely(e.fatal ? 'fatal' : 'warning', e)
+          emitSafely(producer, e.fatal ? 'fatal' : 'warning', e)
         }
-        for (const [level, facility, message] of logs) producer.#emitSafely('log', { level, facility, message })
+        for (const [level, facility, message] of logs) emitSafely(producer, 'log', { level, facility, message })
       } catch (err) {
         queueMicrotask(() => {
           throw err
@@ -150,18 +152,6 @@ export class Producer extends EventEmitter<ProducerEvents> {
       throw KafkaError.from(err)
     }
     this.#tracked = track(this.#native)
-  }
-
-  #emitSafely<K extends keyof ProducerEvents>(event: K, ...args: ProducerEvents[K]): void {
-    if (this.listenerCount(event) === 0) return
-    try {
-      ;(this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args)
-    } catch (err) {
-      // A listener threw: surface it like any uncaught error, without breaking delivery dispatch.
-      queueMicrotask(() => {
-        throw err
-      })
-    }
   }
 
   /**

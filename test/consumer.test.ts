@@ -5,7 +5,7 @@ import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { Consumer, KafkaError, MockCluster, Producer, type ConsumedMessage } from '../lib/index'
-import { uniqueTopic } from './helpers'
+import { newConsumer, uniqueTopic } from './helpers'
 
 let cluster: MockCluster
 let servers: string
@@ -18,11 +18,7 @@ afterAll(async () => {
 })
 
 function consumer(group: string, extra: Record<string, string | number | boolean> = {}): Consumer {
-  return new Consumer({
-    'bootstrap.servers': servers,
-    'group.id': group,
-    'auto.offset.reset': 'earliest',
-    'enable.auto.commit': false,
+  return newConsumer(servers, group, {
     // The mock cluster's group coordinator forgets a member only when its session expires, even
     // after it left the group; Apache Kafka rebalances at once (test/broker/consumer.test.ts).
     'session.timeout.ms': 6000, // the lowest a Kafka coordinator accepts by default

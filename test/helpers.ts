@@ -1,5 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs'
 
+import { Consumer } from '../lib/index'
+
 export interface ReadMessage {
   partition: number
   offset: string
@@ -71,4 +73,15 @@ let seq = 0
 /** A topic name no other test uses. */
 export function uniqueTopic(prefix: string): string {
   return `${prefix}-${process.pid}-${++seq}`
+}
+
+/** A consumer that reads from the start and leaves committing to the test. */
+export function newConsumer(servers: string, group: string, extra: Record<string, string | number | boolean> = {}): Consumer {
+  return new Consumer({
+    'bootstrap.servers': servers,
+    'group.id': group,
+    'auto.offset.reset': 'earliest',
+    'enable.auto.commit': false,
+    ...extra,
+  })
 }
