@@ -47,6 +47,7 @@ export interface ConsumerEvents {
 }
 
 const NO_HEADERS: Array<[string, Buffer | null]> = Object.freeze([]) as never
+const RECHECK_MS = 50
 // Layout of a consumed batch's meta array: see native/consumer.cc.
 const W = 9
 
@@ -251,7 +252,11 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
         if (!this.#closing) this.#native.setWaiting(false)
         resolve()
       }
-      const timer = setTimeout(done, ms)
+      // The queue event is the wake-up; the slice is a safety net. Against a fresh broker a
+      // wake-up was seen to go missing (each batch then waited the full timeout), so a waiting
+      // call looks at the queue again at least every RECHECK_MS: a cheap native call, and a
+      // missed wake-up costs at most that much latency.
+      const timer = setTimeout(done, Math.min(ms, RECHECK_MS))
       this.#wake.fn = done
       this.#native.setWaiting(true) // a waiting consumeBatch keeps the process alive
     })
