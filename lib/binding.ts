@@ -14,8 +14,6 @@ export interface NativeProducerStats {
   failed: number
   bytesDelivered: number
   backlog: number
-  pendingBatches: number
-  librdkafkaQueued: number
 }
 
 export interface NativeProducer {

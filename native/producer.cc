@@ -22,8 +22,8 @@ constexpr uint32_t kNullValue = 0xFFFFFFFF;
   throw Napi::TypeError::New(env, message);
 }
 
-// Reads the Buffers (or null/undefined) of `array` into the messages' value or key slots.
-void GatherBuffers(Napi::Env env, napi_value array, Batch* b, bool keys) {
+// Reads the key Buffers (or null/undefined) of `array` into the messages' key slots.
+void GatherKeys(Napi::Env env, napi_value array, Batch* b) {
   const uint32_t n = static_cast<uint32_t>(b->msgs.size());
   for (uint32_t start = 0; start < n; start += kGatherChunk) {
     Napi::HandleScope scope(env);
@@ -40,17 +40,10 @@ void GatherBuffers(Napi::Env env, napi_value array, Batch* b, bool keys) {
         napi_valuetype t;
         napi_typeof(env, v, &t);
         if (t != napi_null && t != napi_undefined)
-          ThrowType(env, std::string(keys ? "key" : "value") + " at index " + std::to_string(i) +
-                             " is not a Buffer");
+          ThrowType(env, "key at index " + std::to_string(i) + " is not a Buffer");
       }
-      Msg& m = b->msgs[i];
-      if (keys) {
-        m.key = data;
-        m.key_len = static_cast<uint32_t>(len);
-      } else {
-        m.value = data;
-        m.value_len = static_cast<uint32_t>(len);
-      }
+      b->msgs[i].key = data;
+      b->msgs[i].key_len = static_cast<uint32_t>(len);
     }
   }
 }
@@ -334,25 +327,17 @@ Napi::Value Producer::ProduceBatch(const Napi::CallbackInfo& info) {
   //            byte offset, length) per message, index kNullValue for a null value. Reading a few
   //            ArrayBuffers replaces one N-API element read per message.
   //  - packed: values is one Buffer of values back to back, info[7] their lengths.
-  //  - array:  values is an array of Buffers or nulls, read element by element.
-  enum class Layout { kArray, kViews, kPacked } layout = Layout::kArray;
-  Napi::Uint32Array layout_arg;
-  if (info.Length() > 7 && info[7].IsTypedArray()) {
-    if (info[7].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array)
-      ThrowType(env, "value layout must be a Uint32Array");
-    layout_arg = info[7].As<Napi::Uint32Array>();
-    layout = info[2].IsBuffer() ? Layout::kPacked : Layout::kViews;
-  } else if (!info[2].IsArray()) {
-    ThrowType(env, "values must be an array without a layout");
-  }
-  const uint32_t n =
-      layout == Layout::kArray    ? info[2].As<Napi::Array>().Length()
-      : layout == Layout::kPacked ? static_cast<uint32_t>(layout_arg.ElementLength())
-                                  : static_cast<uint32_t>(layout_arg.ElementLength() / 3);
+  if (info.Length() < 8 || !info[7].IsTypedArray() ||
+      info[7].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array)
+    ThrowType(env, "value layout must be a Uint32Array");
+  Napi::Uint32Array layout_arg = info[7].As<Napi::Uint32Array>();
+  const bool packed = info[2].IsBuffer();
+  if (!packed && !info[2].IsArray()) ThrowType(env, "values must be a Buffer or an array of ArrayBuffers");
+  const uint32_t n = static_cast<uint32_t>(packed ? layout_arg.ElementLength() : layout_arg.ElementLength() / 3);
 
   auto b = std::make_unique<Batch>(info[1].As<Napi::Number>().DoubleValue(), n, bridge_->Reuse());
   b->rkt = rkt;
-  if (layout == Layout::kPacked) {
+  if (packed) {
     auto buf = info[2].As<Napi::Buffer<uint8_t>>();
     const uint8_t* base = buf.Data();
     size_t offset = 0;
@@ -363,7 +348,7 @@ Napi::Value Producer::ProduceBatch(const Napi::CallbackInfo& info) {
       b->msgs[i].value_len = len;
       offset += len;
     }
-  } else if (layout == Layout::kViews) {
+  } else {
     Napi::Array abs = info[2].As<Napi::Array>();
     std::vector<std::pair<const uint8_t*, size_t>> bases(abs.Length());
     for (uint32_t j = 0; j < bases.size(); j++) {
@@ -382,12 +367,10 @@ Napi::Value Producer::ProduceBatch(const Napi::CallbackInfo& info) {
       b->msgs[i].value = len ? static_cast<const void*>(bases[which].first + offset) : NonNullEmpty();
       b->msgs[i].value_len = len;
     }
-  } else {
-    GatherBuffers(env, info[2], b.get(), false);
   }
   if (info[3].IsArray()) {
     if (info[3].As<Napi::Array>().Length() < n) ThrowType(env, "keys shorter than values");
-    GatherBuffers(env, info[3], b.get(), true);
+    GatherKeys(env, info[3], b.get());
   }
   if (info[4].IsTypedArray()) {
     Napi::Int32Array parts = info[4].As<Napi::Int32Array>();
@@ -471,9 +454,6 @@ Napi::Value Producer::Stats(const Napi::CallbackInfo& info) {
   o.Set("failed", Napi::Number::New(env, static_cast<double>(c.failed)));
   o.Set("bytesDelivered", Napi::Number::New(env, static_cast<double>(c.bytes_delivered)));
   o.Set("backlog", Napi::Number::New(env, static_cast<double>(c.backlog)));
-  o.Set("pendingBatches", Napi::Number::New(env, bridge_->pending_batches));
-  o.Set("librdkafkaQueued",
-        Napi::Number::New(env, closing_ ? 0 : rd_kafka_outq_len(core_->handle())));
   return o;
 }
 

@@ -53,8 +53,6 @@ void ProducerCore::Start(Sink sink) {
   poller_ = std::thread([this] { PollLoop(); });
 }
 
-std::string ProducerCore::Name() const { return rk_ ? rd_kafka_name(rk_) : ""; }
-
 rd_kafka_topic_t* ProducerCore::Topic(const std::string& name) {
   auto it = topics_.find(name);
   if (it != topics_.end()) return it->second;

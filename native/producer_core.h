@@ -89,8 +89,6 @@ class ProducerCore {
 
   ProducerCounters Counters() const;
   uint64_t Unsettled() const;
-  rd_kafka_t* handle() const { return rk_; }
-  std::string Name() const;
 
  private:
   explicit ProducerCore(rd_kafka_t* rk);
@@ -124,7 +122,6 @@ class ProducerCore {
   std::deque<Batch*> backlog_;
   std::vector<rd_kafka_message_t> scratch_;  // produce_batch arguments, reused
   std::atomic<bool> backlog_waiting_{false};
-  std::atomic<uint64_t> backlog_msgs_{0};
 
   std::unordered_map<std::string, rd_kafka_topic_t*> topics_;  // JS thread until Shutdown
 
