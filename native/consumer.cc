@@ -10,6 +10,7 @@
 #include "config.h"
 #include "errors.h"
 #include "partitions.h"
+#include "promise_worker.h"
 
 namespace turbokafka {
 
@@ -20,43 +21,6 @@ enum Meta { kPartition, kOffset, kTimestamp, kValueAt, kValueLen, kKeyAt, kKeyLe
 
 constexpr size_t kMaxBufferedEvents = 1000;  // logs and errors kept between two consume calls
 
-// Runs a blocking librdkafka call on the pool (bounded by the timeout it is given) and settles a
-// promise with what `finish` builds on the JS thread. Holds the consumer's JS object meanwhile.
-class ConsumerWorker : public Napi::AsyncWorker {
- public:
-  using Run = std::function<rd_kafka_resp_err_t()>;
-  using Finish = std::function<Napi::Value(Napi::Env)>;
-
-  ConsumerWorker(Napi::Object self, Run run, Finish finish)
-      : Napi::AsyncWorker(self.Env(), "turbokafka:consumer"),
-        self_(Napi::Persistent(self)),
-        run_(std::move(run)),
-        finish_(std::move(finish)),
-        deferred_(Napi::Promise::Deferred::New(self.Env())) {}
-
-  Napi::Promise Promise() { return deferred_.Promise(); }
-  void Execute() override { err_ = run_(); }
-  void OnOK() override {
-    Napi::Env env = Env();
-    // During worker-thread teardown JS cannot run and settling fails: nothing to tell then.
-    try {
-      if (err_ != RD_KAFKA_RESP_ERR_NO_ERROR)
-        deferred_.Reject(MakeError(env, err_, rd_kafka_err2str(err_)).Value());
-      else
-        deferred_.Resolve(finish_ ? finish_(env) : env.Undefined());
-    } catch (const Napi::Error&) {
-    }
-  }
-
- private:
-  Napi::ObjectReference self_;
-  Run run_;
-  Finish finish_;
-  Napi::Promise::Deferred deferred_;
-  rd_kafka_resp_err_t err_ = RD_KAFKA_RESP_ERR_NO_ERROR;
-};
-
-int TimeoutArg(const Napi::Value& v) { return v.IsNumber() ? v.As<Napi::Number>().Int32Value() : 0; }
 
 }  // namespace
 
@@ -274,7 +238,7 @@ Napi::Value Consumer::QueueWorker(std::function<rd_kafka_resp_err_t()> run,
                                   std::function<Napi::Value(Napi::Env)> finish) {
   ConsumerSink* sink = sink_;
   sink->inflight++;
-  auto* w = new ConsumerWorker(
+  return PromiseWorker::Start(
       Value(),
       [sink, run = std::move(run)]() {
         rd_kafka_resp_err_t err = run();
@@ -282,8 +246,6 @@ Napi::Value Consumer::QueueWorker(std::function<rd_kafka_resp_err_t()> run,
         return err;
       },
       std::move(finish));
-  w->Queue();
-  return w->Promise();
 }
 
 Napi::Value Consumer::Subscribe(const Napi::CallbackInfo& info) {
@@ -580,7 +542,7 @@ Napi::Value Consumer::Close(const Napi::CallbackInfo& info) {
   if (closing_) return Napi::Promise::Deferred::New(env).Promise();  // lib/consumer.ts closes once
   closing_ = true;
   const int timeout = std::max(1, TimeoutArg(info[0]));
-  auto* w = new ConsumerWorker(
+  return PromiseWorker::Start(
       Value(),
       [this, timeout]() {
         Teardown(timeout);
@@ -590,8 +552,6 @@ Napi::Value Consumer::Close(const Napi::CallbackInfo& info) {
         ReleaseJs();
         return e.Undefined();
       });
-  w->Queue();
-  return w->Promise();
 }
 
 Napi::Value Consumer::DestroySync(const Napi::CallbackInfo& info) {

@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "errors.h"
+#include "promise_worker.h"
 
 namespace turbokafka {
 
@@ -107,64 +108,6 @@ Napi::Value BuildSettled(Napi::Env env, Batch* b) {
   }
   return row;
 }
-
-// Runs the blocking part of flush, close or ping on a pool thread (each bounded by its timeout)
-// and settles the promise. Holds the producer's JS object so the wrapper cannot be collected
-// meanwhile.
-class ProducerWorker : public Napi::AsyncWorker {
- public:
-  enum class Op { kFlush, kClose, kPing };
-
-  ProducerWorker(Napi::Object self, ProducerCore* core, Op op, int timeout_ms,
-                 std::function<void(Napi::Env)> on_done)
-      : Napi::AsyncWorker(self.Env(), "turbokafka:producer"),
-        self_(Napi::Persistent(self)),
-        core_(core),
-        op_(op),
-        timeout_ms_(timeout_ms),
-        on_done_(std::move(on_done)),
-        deferred_(Napi::Promise::Deferred::New(self.Env())) {}
-
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
-  void Execute() override {
-    switch (op_) {
-      case Op::kFlush:
-        remaining_ = core_->Flush(timeout_ms_);
-        break;
-      case Op::kClose:
-        core_->Shutdown(timeout_ms_);
-        break;
-      case Op::kPing:
-        err_ = core_->Ping(timeout_ms_);
-        break;
-    }
-  }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (on_done_) on_done_(env);
-    // When a worker thread ends while this was running, Node still completes the work during
-    // teardown, when JS can no longer run and settling the promise fails: nothing to tell then.
-    try {
-      if (err_ != RD_KAFKA_RESP_ERR_NO_ERROR)
-        deferred_.Reject(MakeError(env, err_, rd_kafka_err2str(err_)).Value());
-      else
-        deferred_.Resolve(Napi::Number::New(env, static_cast<double>(remaining_)));
-    } catch (const Napi::Error&) {
-    }
-  }
-
- private:
-  Napi::ObjectReference self_;
-  ProducerCore* core_;
-  Op op_;
-  int timeout_ms_;
-  std::function<void(Napi::Env)> on_done_;
-  Napi::Promise::Deferred deferred_;
-  uint64_t remaining_ = 0;
-  rd_kafka_resp_err_t err_ = RD_KAFKA_RESP_ERR_NO_ERROR;
-};
 
 }  // namespace
 
@@ -410,37 +353,46 @@ Napi::Value Producer::ProduceBatch(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-namespace {
-int TimeoutArg(const Napi::CallbackInfo& info) {
-  return info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
-}
-}  // namespace
-
 Napi::Value Producer::Flush(const Napi::CallbackInfo& info) {
-  auto* w = new ProducerWorker(Value(), core_.get(), ProducerWorker::Op::kFlush, TimeoutArg(info),
-                               nullptr);
-  w->Queue();
-  return w->Promise();
+  ProducerCore* core = core_.get();
+  const int timeout = TimeoutArg(info[0]);
+  auto remaining = std::make_shared<uint64_t>(0);
+  return PromiseWorker::Start(
+      Value(),
+      [core, timeout, remaining]() {
+        *remaining = core->Flush(timeout);
+        return RD_KAFKA_RESP_ERR_NO_ERROR;
+      },
+      [remaining](Napi::Env e) -> Napi::Value { return Napi::Number::New(e, static_cast<double>(*remaining)); });
 }
 
 Napi::Value Producer::Ping(const Napi::CallbackInfo& info) {
-  auto* w = new ProducerWorker(Value(), core_.get(), ProducerWorker::Op::kPing, TimeoutArg(info),
-                               nullptr);
-  w->Queue();
-  return w->Promise();
+  ProducerCore* core = core_.get();
+  const int timeout = TimeoutArg(info[0]);
+  return PromiseWorker::Start(
+      Value(), [core, timeout]() { return core->Ping(timeout); },
+      [](Napi::Env e) -> Napi::Value { return Napi::Number::New(e, 0); });
 }
 
 Napi::Value Producer::Close(const Napi::CallbackInfo& info) {
   closing_ = true;
-  auto* w = new ProducerWorker(Value(), core_.get(), ProducerWorker::Op::kClose, TimeoutArg(info),
-                               [this](Napi::Env e) { Release(e); });
-  w->Queue();
-  return w->Promise();
+  ProducerCore* core = core_.get();
+  const int timeout = TimeoutArg(info[0]);
+  return PromiseWorker::Start(
+      Value(),
+      [core, timeout]() {
+        core->Shutdown(timeout);
+        return RD_KAFKA_RESP_ERR_NO_ERROR;
+      },
+      [this](Napi::Env e) -> Napi::Value {
+        Release(e);
+        return Napi::Number::New(e, 0);
+      });
 }
 
 Napi::Value Producer::CloseSync(const Napi::CallbackInfo& info) {
   closing_ = true;
-  core_->Shutdown(info[0].IsNumber() ? TimeoutArg(info) : exit_flush_ms_);
+  core_->Shutdown(info[0].IsNumber() ? TimeoutArg(info[0]) : exit_flush_ms_);
   Release(info.Env());
   return info.Env().Undefined();
 }
