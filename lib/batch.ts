@@ -127,25 +127,12 @@ function packHeaders(h: Headers, index: number): Array<string | Buffer | null> {
 export function packBatch(messages: ReadonlyArray<ProduceInput>): FlatBatch {
   const n = messages.length
   const views = new ViewsBuilder(n)
-  // Fast path, inlined: plain Buffers. Each property read here is a cache miss on a distinct heap
-  // object, so the loop touches each Buffer once and does nothing else.
-  const layout = views.layout
+  // Fast path: plain Buffers.
   let i = 0
-  let last: ArrayBuffer | undefined
-  let lastIndex = 0
   for (; i < n; i++) {
     const m = messages[i]
     if (!Buffer.isBuffer(m)) break
-    const ab = m.buffer as ArrayBuffer
-    if (ab !== last) {
-      lastIndex = views.indexOf(ab)
-      if (lastIndex < 0) throw sharedMemoryError(i)
-      last = ab
-    }
-    const at = 3 * i
-    layout[at] = lastIndex
-    layout[at + 1] = m.byteOffset
-    layout[at + 2] = m.length
+    if (!views.set(i, m)) throw sharedMemoryError(i)
   }
   if (i === n) {
     return { values: views.buffers, layout: views.layout, keys: undefined, partitions: undefined, timestamps: undefined, headers: undefined }

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events'
 import { emitSafely } from './emit'
 
 import { binding, type NativeConsumedBatch, type NativeConsumer, type TopicPartitionOffset } from './binding'
+import { checkInt, forget, MAX_MS, reachCluster, releaseAtExit } from './client'
 import { describe, resolveConsumerConfig, type ConsumerConfig } from './config'
 import { invalidArg, KafkaError, stateError } from './errors'
 import type { LogEntry } from './types'
@@ -51,20 +52,13 @@ const RECHECK_MS = 50
 // Layout of a consumed batch's meta array: see native/consumer.cc.
 const W = 9
 
-function checkInt(name: string, v: unknown, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw invalidArg(`${name} must be an integer from ${min} to ${max} (got ${describe(v)})`)
-  }
-  return v
-}
-
 function checkPartitions(list: unknown, withOffsets: boolean): TopicPartitionOffset[] {
   if (!Array.isArray(list)) throw invalidArg(`expected an array of { topic, partition${withOffsets ? ', offset' : ''} }`)
   return list.map((tp, i) => {
     if (tp === null || typeof tp !== 'object' || typeof tp.topic !== 'string' || tp.topic.length === 0) {
       throw invalidArg(`partitions[${i}] needs a topic name`, { index: i })
     }
-    checkInt(`partitions[${i}].partition`, tp.partition, 0, 2 ** 31 - 1)
+    checkInt(`partitions[${i}].partition`, tp.partition, 0, MAX_MS)
     const out: TopicPartitionOffset = { topic: tp.topic, partition: tp.partition }
     if (withOffsets || tp.offset !== undefined) {
       const o = typeof tp.offset === 'bigint' ? Number(tp.offset) : tp.offset
@@ -96,6 +90,7 @@ function key(tp: TopicPartition): string {
 export class Consumer extends EventEmitter<ConsumerEvents> {
   readonly #native: NativeConsumer
   readonly #wake: { fn: (() => void) | undefined }
+  readonly #atExit: ReturnType<typeof releaseAtExit>
   #closing: Promise<void> | undefined
   #source: 'none' | 'subscribe' | 'assign' = 'none'
   #busy: Promise<unknown> = Promise.resolve()
@@ -111,19 +106,15 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     } catch (err) {
       throw KafkaError.from(err)
     }
-    trackConsumer(this.#native)
+    // librdkafka's threads must not outlive the process's teardown: destroy at exit.
+    this.#atExit = releaseAtExit(this.#native, (native) => native.destroySync())
   }
 
   /** Checks that a broker answers (a metadata request); fails fast with the reason otherwise. */
   async connect(options: { timeoutMs?: number } = {}): Promise<void> {
-    const timeoutMs = checkInt('connect: timeoutMs', options.timeoutMs ?? 10_000, 0, 2 ** 31 - 1)
+    const timeoutMs = checkInt('connect: timeoutMs', options.timeoutMs ?? 10_000, 0, MAX_MS)
     if (this.#closing) throw stateError('consumer is closed')
-    try {
-      await this.#native.ping(timeoutMs)
-    } catch (err) {
-      const e = KafkaError.from(err)
-      throw new KafkaError(`could not reach the cluster within ${timeoutMs} ms: ${e.message}`, { code: e.code, errno: e.errno, cause: err })
-    }
+    await reachCluster((ms) => this.#native.ping(ms), timeoutMs)
   }
 
   /**
@@ -172,7 +163,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
   consumeBatch(max = 10_000, timeoutMs = 1000): Promise<ConsumedMessage[]> {
     try {
       checkInt('consumeBatch: max', max, 1, 1_000_000)
-      checkInt('consumeBatch: timeoutMs', timeoutMs, 0, 2 ** 31 - 1)
+      checkInt('consumeBatch: timeoutMs', timeoutMs, 0, MAX_MS)
       if (this.#closing) throw stateError('consumer is closed')
       if (this.#source === 'none') throw stateError('consumeBatch before subscribe() or assign()')
     } catch (err) {
@@ -300,7 +291,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
    */
   async seek(positions: ReadonlyArray<TopicPartitionPosition>, timeoutMs = 10_000): Promise<void> {
     const list = checkPartitions(positions, true)
-    checkInt('seek: timeoutMs', timeoutMs, 0, 2 ** 31 - 1)
+    checkInt('seek: timeoutMs', timeoutMs, 0, MAX_MS)
     const result = await this.#callAsync(() => this.#native.seek(list, timeoutMs))
     const failed = result.find((tp) => tp.error)
     if (failed) throw KafkaError.from(failed.error)
@@ -330,7 +321,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
   /** The partition's low and high watermarks (first offset, and next offset to be written). */
   async watermarks(topic: string, partition: number, timeoutMs = 10_000): Promise<{ low: number; high: number }> {
     if (typeof topic !== 'string' || topic.length === 0) throw invalidArg('watermarks: topic must be a non-empty string')
-    checkInt('watermarks: partition', partition, 0, 2 ** 31 - 1)
+    checkInt('watermarks: partition', partition, 0, MAX_MS)
     return this.#callAsync(() => this.#native.watermarks(topic, partition, timeoutMs))
   }
 
@@ -355,11 +346,11 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
   close(timeoutMs = 30_000): Promise<void> {
     if (this.#closing) return this.#closing
     try {
-      checkInt('close: timeoutMs', timeoutMs, 1, 2 ** 31 - 1)
+      checkInt('close: timeoutMs', timeoutMs, 1, MAX_MS)
     } catch (err) {
       return Promise.reject(err)
     }
-    untrackConsumer(this.#native)
+    forget(this.#atExit)
     this.#closing = this.#native.close(timeoutMs)
     this.#wake.fn?.()
     return this.#closing
@@ -398,22 +389,4 @@ function pairs(flat: Array<string | Buffer | null>): Array<[string, Buffer | nul
   const out: Array<[string, Buffer | null]> = []
   for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i] as string, flat[i + 1] as Buffer | null])
   return out
-}
-
-// Open consumers, held weakly: at process exit their handles are destroyed synchronously
-// (librdkafka's threads must not outlive the process's teardown).
-const openConsumers = new Set<WeakRef<NativeConsumer>>()
-let exitHook = false
-function trackConsumer(native: NativeConsumer): void {
-  if (!exitHook) {
-    process.once('exit', () => {
-      for (const ref of openConsumers) ref.deref()?.destroySync()
-    })
-    exitHook = true
-  }
-  for (const ref of openConsumers) if (ref.deref() === undefined) openConsumers.delete(ref)
-  openConsumers.add(new WeakRef(native))
-}
-function untrackConsumer(native: NativeConsumer): void {
-  for (const ref of openConsumers) if (ref.deref() === native) openConsumers.delete(ref)
 }

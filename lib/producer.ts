@@ -4,6 +4,7 @@ import { emitSafely } from './emit'
 
 import { flattenPacked, isPacked, packBatch, type FlatBatch } from './batch'
 import { binding, type DispatchCallback, type NativeProducer, type SettledRow } from './binding'
+import { checkInt, forget, MAX_MS, reachCluster, releaseAtExit } from './client'
 import { describe, resolveProducerConfig, type ProducerConfig } from './config'
 import { describeErrno, invalidArg, KafkaError, stateError } from './errors'
 import type { BatchFailure, BatchReport, LogEntry, PackedMessages, ProduceInput, ProducerStats } from './types'
@@ -33,38 +34,6 @@ export interface ProducerEvents {
 
 const DEFAULT_TIMEOUT_MS = 30_000
 
-/**
- * Native producers still open, held weakly. On process.exit() or an uncaught exception Node exits
- * without running native cleanup hooks, so the 'exit' listener closes them synchronously, giving
- * in-flight messages up to `exitFlushTimeoutMs` to be delivered. The native objects are tracked,
- * not the Producers: a Producer the app dropped may be collected while its batches are in flight,
- * but its native object lives until they settle.
- */
-const openNatives = new Set<WeakRef<NativeProducer>>()
-let exitHookInstalled = false
-
-function closeAllAtExit(): void {
-  for (const ref of openNatives) ref.deref()?.closeSync()
-  openNatives.clear()
-}
-
-function track(native: NativeProducer): WeakRef<NativeProducer> {
-  if (!exitHookInstalled) {
-    process.once('exit', closeAllAtExit)
-    exitHookInstalled = true
-  }
-  for (const ref of openNatives) if (ref.deref() === undefined) openNatives.delete(ref)
-  const ref = new WeakRef(native)
-  openNatives.add(ref)
-  return ref
-}
-
-function checkTimeout(name: string, ms: unknown): number {
-  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > 2 ** 31 - 1) {
-    throw invalidArg(`${name}: timeoutMs must be a non-negative integer of ms (got ${describe(ms)})`)
-  }
-  return ms
-}
 
 function errorFor(errno: number, origin: Error): KafkaError {
   const info = describeErrno(errno, () => binding().errorCodes())
@@ -108,7 +77,7 @@ function settle(state: DispatchState, row: SettledRow): void {
 export class Producer extends EventEmitter<ProducerEvents> {
   readonly #native: NativeProducer
   readonly #state: DispatchState
-  readonly #tracked: WeakRef<NativeProducer>
+  readonly #atExit: ReturnType<typeof releaseAtExit>
   #nextId = 1
   #closing: Promise<void> | undefined
 
@@ -151,7 +120,8 @@ export class Producer extends EventEmitter<ProducerEvents> {
     } catch (err) {
       throw KafkaError.from(err)
     }
-    this.#tracked = track(this.#native)
+    // Gives in-flight messages up to exitFlushTimeoutMs at process exit.
+    this.#atExit = releaseAtExit(this.#native, (native) => native.closeSync())
   }
 
   /**
@@ -159,19 +129,9 @@ export class Producer extends EventEmitter<ProducerEvents> {
    * but this fails fast with the reason when the cluster is unreachable.
    */
   async connect(options: { timeoutMs?: number } = {}): Promise<void> {
-    const timeoutMs = checkTimeout('connect', options.timeoutMs ?? 10_000)
+    const timeoutMs = checkInt('connect: timeoutMs', options.timeoutMs ?? 10_000, 0, MAX_MS)
     if (this.#closing) throw stateError('producer is closed')
-    try {
-      await this.#native.ping(timeoutMs)
-    } catch (err) {
-      const e = KafkaError.from(err)
-      throw new KafkaError(`could not reach the cluster within ${timeoutMs} ms: ${e.message}`, {
-        code: e.code,
-        errno: e.errno,
-        retriable: e.retriable,
-        cause: err,
-      })
-    }
+    await reachCluster((ms) => this.#native.ping(ms), timeoutMs)
   }
 
   /**
@@ -233,7 +193,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
    * has settled. Rejects with `_TIMED_OUT` if messages are still undelivered after `timeoutMs`.
    */
   async flush(timeoutMs: number = DEFAULT_TIMEOUT_MS): Promise<void> {
-    checkTimeout('flush', timeoutMs)
+    checkInt('flush: timeoutMs', timeoutMs, 0, MAX_MS)
     const remaining = await this.#native.flush(timeoutMs)
     // A close() begun meanwhile cuts the flush short; it settles every batch itself.
     if (remaining > 0 && this.#closing) return this.#closing
@@ -253,11 +213,11 @@ export class Producer extends EventEmitter<ProducerEvents> {
   close(timeoutMs: number = DEFAULT_TIMEOUT_MS): Promise<void> {
     if (this.#closing) return this.#closing
     try {
-      checkTimeout('close', timeoutMs)
+      checkInt('close: timeoutMs', timeoutMs, 0, MAX_MS)
     } catch (err) {
       return Promise.reject(err)
     }
-    openNatives.delete(this.#tracked)
+    forget(this.#atExit)
     this.#closing = (async () => {
       await this.#native.close(timeoutMs)
       await this.#whenIdle()
