@@ -472,29 +472,20 @@ Napi::Value Consumer::Seek(const Napi::CallbackInfo& info) {
       [list](Napi::Env e) -> Napi::Value { return FromPartitionList(e, list->list); });
 }
 
-Napi::Value Consumer::Pause(const Napi::CallbackInfo& info) {
+Napi::Value Consumer::OnPartitions(const Napi::CallbackInfo& info,
+                                   rd_kafka_resp_err_t (*op)(rd_kafka_t*, rd_kafka_topic_partition_list_t*)) {
   Napi::Env env = info.Env();
   PartitionListPtr list(ToPartitionList(env, info[0]));
-  rd_kafka_resp_err_t err = rd_kafka_pause_partitions(Live(env), list.list);
+  rd_kafka_resp_err_t err = op(Live(env), list.list);
   if (err) ThrowKafka(env, err, rd_kafka_err2str(err));
-  return FromPartitionList(env, list.list);
+  return FromPartitionList(env, list.list);  // with per-partition errors and offsets filled in
 }
 
-Napi::Value Consumer::Resume(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  PartitionListPtr list(ToPartitionList(env, info[0]));
-  rd_kafka_resp_err_t err = rd_kafka_resume_partitions(Live(env), list.list);
-  if (err) ThrowKafka(env, err, rd_kafka_err2str(err));
-  return FromPartitionList(env, list.list);
-}
+Napi::Value Consumer::Pause(const Napi::CallbackInfo& info) { return OnPartitions(info, rd_kafka_pause_partitions); }
 
-Napi::Value Consumer::Position(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  PartitionListPtr list(ToPartitionList(env, info[0]));
-  rd_kafka_resp_err_t err = rd_kafka_position(Live(env), list.list);
-  if (err) ThrowKafka(env, err, rd_kafka_err2str(err));
-  return FromPartitionList(env, list.list);
-}
+Napi::Value Consumer::Resume(const Napi::CallbackInfo& info) { return OnPartitions(info, rd_kafka_resume_partitions); }
+
+Napi::Value Consumer::Position(const Napi::CallbackInfo& info) { return OnPartitions(info, rd_kafka_position); }
 
 Napi::Value Consumer::Committed(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

@@ -80,6 +80,9 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
   static void OnEnvTeardown(void* arg);
 
   rd_kafka_t* Live(Napi::Env env);
+  // Runs a synchronous librdkafka call on the partitions in info[0] and returns them.
+  Napi::Value OnPartitions(const Napi::CallbackInfo& info,
+                           rd_kafka_resp_err_t (*op)(rd_kafka_t*, rd_kafka_topic_partition_list_t*));
   void Record(ClientEvent&& e);
   static void Deliver(void* sink, ClientEvent&& e);
   // Queues a pool worker that uses the handle, counted in the sink so that the handle outlives it.
