@@ -243,10 +243,10 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
         if (!this.#closing) this.#native.setWaiting(false)
         resolve()
       }
-      // The queue event is the wake-up; the slice is a safety net. Against a fresh broker a
-      // wake-up was seen to go missing (each batch then waited the full timeout), so a waiting
-      // call looks at the queue again at least every RECHECK_MS: a cheap native call, and a
-      // missed wake-up costs at most that much latency.
+      // The queue event is the wake-up; the slice is a safety net: a waiting call looks at the
+      // queue again at least every RECHECK_MS (a cheap native call). Traced with librdkafka
+      // 2.0.2, every empty-to-non-empty transition did raise the event; the long waits seen
+      // before were librdkafka's fetcher pausing at queued.min.messages (see CONSUMER_DEFAULTS).
       const timer = setTimeout(done, Math.min(ms, RECHECK_MS))
       this.#wake.fn = done
       this.#native.setWaiting(true) // a waiting consumeBatch keeps the process alive

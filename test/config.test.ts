@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 
 import { KafkaError, PRESETS, Producer } from '../lib/index'
-import { resolveProducerConfig } from '../lib/config'
+import { resolveConsumerConfig, resolveProducerConfig } from '../lib/config'
 
 describe('producer configuration', () => {
   it('defaults to the durable preset: idempotent, acks=all', () => {
@@ -73,3 +73,14 @@ function catchError(fn: () => unknown): KafkaError {
   }
   throw new Error('expected an error')
 }
+
+describe('consumer configuration', () => {
+  it('raises queued.min.messages so librdkafka keeps fetching while JavaScript drains the queue', () => {
+    expect(resolveConsumerConfig({ 'group.id': 'g' })['queued.min.messages']).toBe('1000000')
+    expect(resolveConsumerConfig({ 'group.id': 'g', 'queued.min.messages': 5000 })['queued.min.messages']).toBe('5000')
+  })
+
+  it('requires a group id', () => {
+    expect(() => resolveConsumerConfig({} as never)).toThrow(/group id/)
+  })
+})
