@@ -193,8 +193,6 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     this.#dispatch(batch)
     const { count, meta, topics } = batch
     const arena = batch.arena
-    // Experiment: values as external Buffers that own librdkafka's message.
-    const external = (batch as unknown as { values?: Buffer[] }).values
     const out = new Array<ConsumedMessage>(count)
     for (let i = 0; i < count; i++) {
       const r = i * W
@@ -207,7 +205,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
         offset: meta[r + 1],
         timestamp: meta[r + 2],
         key: keyLen < 0 ? null : Buffer.from(arena, meta[r + 5], keyLen),
-        value: valueLen < 0 ? null : external ? external[i] : Buffer.from(arena, meta[r + 3], valueLen),
+        value: valueLen < 0 ? null : Buffer.from(arena, meta[r + 3], valueLen),
         headers: h < 0 ? NO_HEADERS : pairs(batch.headers![h]),
       }
     }

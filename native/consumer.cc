@@ -311,20 +311,17 @@ Napi::Value Consumer::Consume(const Napi::CallbackInfo& info) {
     std::vector<rd_kafka_message_t*>& v;
     size_t n;
     ~Free() {
-      for (size_t i = 0; i < n; i++)
-        if (v[i]) rd_kafka_message_destroy(v[i]);
+      for (size_t i = 0; i < n; i++) rd_kafka_message_destroy(v[i]);
     }
   } free_messages{scratch_, n};
 
-  static const bool external = getenv("TURBOKAFKA_EXPERIMENT_EXTERNAL") != nullptr;
   size_t bytes = 0, count = 0;
   for (size_t i = 0; i < n; i++) {
     const rd_kafka_message_t* m = scratch_[i];
     if (m->err) continue;
-    bytes += (external ? 0 : m->len) + m->key_len;
+    bytes += m->len + m->key_len;
     count++;
   }
-  Napi::Array values = Napi::Array::New(env, external ? count : 0);
   Napi::ArrayBuffer arena = Napi::ArrayBuffer::New(env, bytes);
   uint8_t* base = static_cast<uint8_t*>(arena.Data());
   Napi::Float64Array meta = Napi::Float64Array::New(env, count * kMetaWidth);
@@ -350,17 +347,8 @@ Napi::Value Consumer::Consume(const Napi::CallbackInfo& info) {
     row[kTimestamp] = static_cast<double>(rd_kafka_message_timestamp(m, &tstype));
     row[kValueAt] = static_cast<double>(at);
     row[kValueLen] = m->payload ? static_cast<double>(m->len) : -1;
-    if (external) {
-      if (m->payload) {
-        values.Set(k, Napi::Buffer<uint8_t>::New(env, static_cast<uint8_t*>(m->payload), m->len,
-                                               [](Napi::Env, uint8_t*, rd_kafka_message_t* msg) { rd_kafka_message_destroy(msg); },
-                                               scratch_[i]));
-        scratch_[i] = nullptr;
-      }
-    } else {
     if (m->payload && m->len) std::memcpy(base + at, m->payload, m->len);
     at += m->payload ? m->len : 0;
-    }
     row[kKeyAt] = static_cast<double>(at);
     row[kKeyLen] = m->key ? static_cast<double>(m->key_len) : -1;
     if (m->key && m->key_len) std::memcpy(base + at, m->key, m->key_len);
@@ -431,7 +419,6 @@ Napi::Value Consumer::Consume(const Napi::CallbackInfo& info) {
   // queue receives something: the caller must consume again instead of waiting.
   out.Set("more", Napi::Boolean::New(env, n == max));
   out.Set("arena", arena);
-  if (external) out.Set("values", values);
   out.Set("meta", meta);
   out.Set("topics", topics);
   if (!headers.IsEmpty()) out.Set("headers", headers);
