@@ -1,18 +1,28 @@
 #!/usr/bin/env node
 // The benchmark's broker when no --brokers is given: librdkafka's mock cluster in a process of its
 // own, so that it does not share an event loop or a heap with the client being measured.
-//   mock-broker.js <brokers> <partitions> <topic> [<topic> ...]
-// Prints {"bootstrapServers": "..."} once the topics exist; exits when stdin closes.
+// Prints {"bootstrapServers": "..."} when ready, then serves one JSON request per stdin line:
+//   {"createTopic": "name", "partitions": N}  ->  {"ok": true} or {"error": "..."}
+// Exits when stdin closes.
 'use strict'
+const readline = require('node:readline')
 const { MockCluster } = require('../dist/cjs/index.js')
 
 async function main() {
-  const [brokers, partitions, ...topics] = process.argv.slice(2)
-  const cluster = await MockCluster.start({ brokers: Number(brokers) })
-  for (const t of topics) await cluster.createTopic(t, Number(partitions), 1)
+  const cluster = await MockCluster.start({ brokers: 1 })
   process.stdout.write(JSON.stringify({ bootstrapServers: cluster.bootstrapServers }) + '\n')
-  process.stdin.resume()
-  process.stdin.on('end', () => cluster.close().then(() => process.exit(0)))
+  const lines = readline.createInterface({ input: process.stdin })
+  for await (const line of lines) {
+    try {
+      const req = JSON.parse(line)
+      await cluster.createTopic(req.createTopic, req.partitions, 1)
+      process.stdout.write('{"ok":true}\n')
+    } catch (err) {
+      process.stdout.write(JSON.stringify({ error: String(err.message) }) + '\n')
+    }
+  }
+  await cluster.close()
+  process.exit(0)
 }
 main().catch((err) => {
   console.error(err)

@@ -1,52 +1,103 @@
 #!/usr/bin/env node
-// npm run bench: delivered (broker-acknowledged) messages per second of each producer engine,
-// measured in one run against the same broker, each trial in a fresh process, engines
-// alternating, medians over --repeat. Ratios are against the C librdkafka baseline of this run.
+// npm run bench: throughput and latency of each engine, measured in one run against the same
+// broker, each trial in a fresh process, engines alternating, medians over --repeat.
+//   produce  delivered (broker-acknowledged) messages per second
+//   consume  messages per second read from a pre-filled topic, first message to last
+//   e2e      latency from when a message is due to be sent to when the consumer has it, at a rate
+// Ratios are against the C librdkafka baselines of the same run.
 'use strict'
-const { execFileSync, spawn, spawnSync } = require('node:child_process')
+const { execFileSync, spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { parseArgs } = require('node:util')
 
+const { connectReal, partitionsToHold, startMock } = require('./broker.js')
+const { parsePattern, scheduleArg, withEnd } = require('./schedule.js')
+
 const root = path.join(__dirname, '..')
 
 const HELP = `usage: npm run bench -- [options]
 
+  --workloads LIST    produce,consume,e2e (default: all three)
   --sizes LIST        value sizes in bytes (default 100,1024)
-  --messages N        messages per trial for the librdkafka engines (default 2000000; a quarter
-                      of that for values of 1 KiB and more)
-  --kafkajs-share F   fraction of --messages for kafkajs trials, which are ~30x slower (default 0.1)
+  --messages N        messages per produce or consume trial for the librdkafka engines (default
+                      2000000; a quarter of that for values of 1 KiB and more)
+  --kafkajs-share F   fraction of --messages for kafkajs produce trials, which are much slower
+                      (default 0.1; consume trials all read the whole topic)
   --repeat N          trials per engine and size; the median is reported (default 3)
-  --engines LIST      c,c-batch,native,native-packed,kafkajs (default: all)
-  --partitions N      partitions of each topic (default 1)
-  --batch N           messages per produceBatch / send call (default 10000)
-  --inflight N        batches outstanding at once in the Node engines (default 8)
+  --engines LIST      which engines to run (default: all); see below
+  --partitions N      partitions of each topic (default 1; on the mock cluster consume topics get
+                      as many as they need to hold every message)
+  --batch N           messages per produceBatch / send / consumeBatch call (default 10000)
+  --inflight N        batches outstanding at once in the Node producers (default 8)
   --acks A            1 or all (default 1)
+  --rate R            e2e: messages per second (default 10000)
+  --traffic-pattern P e2e: "second:rate,..." steps instead of one --rate (e.g. 0:1000,5:20000)
+  --duration S        e2e: seconds of sending per trial (default 10; the first second is warm-up)
   --replication N     replication factor of the topics on a real cluster (default 1)
   --brokers B         a running cluster instead of the embedded mock one: host:port[,host:port...],
                       or the name of a cluster started by \`npm run kafka:start\` (e.g. single)
   --json FILE         also write every trial and the summary as JSON
   -h, --help
+
+engines
+  produce  c (producev per message), c-batch (produce_batch), native (produceBatch of Buffer[]),
+           native-packed (produceBatch of one packed Buffer), kafkajs (send)
+  consume  c (consumer_poll per message), c-batch (consume_batch_queue), native (consumeBatch),
+           kafkajs (eachBatch)
+  e2e      c (producer thread + consumer_poll), native (produceBatch + consumeBatch),
+           kafkajs (send + eachBatch)
 `
 
-const ENGINES = {
-  c: { label: 'C librdkafka, producev per message', kind: 'c', mode: 'producev' },
-  'c-batch': { label: 'C librdkafka, produce_batch', kind: 'c', mode: 'batch' },
-  native: { label: 'turbokafka produceBatch(Buffer[])', kind: 'node', script: 'trials/native.js', form: 'array' },
-  'native-packed': { label: 'turbokafka produceBatch(packed)', kind: 'node', script: 'trials/native.js', form: 'packed' },
-  kafkajs: { label: 'kafkajs producer.send', kind: 'node', script: 'trials/kafkajs.js' },
+const C_PROGRAMS = { producer: 'producer.c', consumer: 'consumer.c', e2e: 'e2e.c' }
+
+const WORKLOADS = {
+  produce: {
+    engines: {
+      c: { label: 'C librdkafka, producev per message', c: 'producer', mode: 'producev' },
+      'c-batch': { label: 'C librdkafka, produce_batch', c: 'producer', mode: 'batch' },
+      native: { label: 'turbokafka produceBatch(Buffer[])', script: 'produce-native.js', form: 'array' },
+      'native-packed': { label: 'turbokafka produceBatch(packed)', script: 'produce-native.js', form: 'packed' },
+      kafkajs: { label: 'kafkajs producer.send', script: 'produce-kafkajs.js' },
+    },
+    baselines: { c: 'vs C producev', 'c-batch': 'vs C produce_batch' },
+  },
+  consume: {
+    engines: {
+      c: { label: 'C librdkafka, consumer_poll per message', c: 'consumer', mode: 'poll' },
+      'c-batch': { label: 'C librdkafka, consume_batch_queue', c: 'consumer', mode: 'batch' },
+      native: { label: 'turbokafka consumeBatch', script: 'consume-native.js' },
+      kafkajs: { label: 'kafkajs eachBatch', script: 'consume-kafkajs.js' },
+    },
+    baselines: { c: 'vs C consumer_poll', 'c-batch': 'vs C consume_batch_queue' },
+  },
+  e2e: {
+    engines: {
+      c: { label: 'C librdkafka, producev + consumer_poll', c: 'e2e' },
+      native: { label: 'turbokafka produceBatch + consumeBatch', script: 'e2e-native.js' },
+      kafkajs: { label: 'kafkajs send + eachBatch', script: 'e2e-kafkajs.js' },
+    },
+    baselines: {},
+  },
 }
 
-function fail(message) {
-  console.error(`bench: ${message}`)
-  process.exit(2)
-}
+class UsageError extends Error {}
 
 function positiveInt(name, v) {
   const n = Number(v)
-  if (!Number.isInteger(n) || n <= 0) fail(`--${name} must be a positive integer (got ${JSON.stringify(v)})`)
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer (got ${JSON.stringify(v)})`)
   return n
+}
+
+function positiveNumber(name, v) {
+  const n = Number(v)
+  if (!(n > 0) || !Number.isFinite(n)) throw new UsageError(`--${name} must be a positive number (got ${JSON.stringify(v)})`)
+  return n
+}
+
+function list(value) {
+  return value.split(',').map((s) => s.trim()).filter(Boolean)
 }
 
 function parseOptions(argv) {
@@ -55,15 +106,19 @@ function parseOptions(argv) {
     parsed = parseArgs({
       args: argv,
       options: {
+        workloads: { type: 'string', default: 'produce,consume,e2e' },
         sizes: { type: 'string', default: '100,1024' },
         messages: { type: 'string', default: '2000000' },
         'kafkajs-share': { type: 'string', default: '0.1' },
         repeat: { type: 'string', default: '3' },
-        engines: { type: 'string', default: Object.keys(ENGINES).join(',') },
+        engines: { type: 'string' },
         partitions: { type: 'string', default: '1' },
         batch: { type: 'string', default: '10000' },
         inflight: { type: 'string', default: '8' },
         acks: { type: 'string', default: '1' },
+        rate: { type: 'string' },
+        'traffic-pattern': { type: 'string' },
+        duration: { type: 'string', default: '10' },
         brokers: { type: 'string' },
         replication: { type: 'string', default: '1' },
         json: { type: 'string' },
@@ -72,20 +127,37 @@ function parseOptions(argv) {
       strict: true,
     }).values
   } catch (err) {
-    fail(`${err.message}\n\n${HELP}`)
+    throw new UsageError(err.message)
   }
-  if (parsed.help) {
-    process.stdout.write(HELP)
-    process.exit(0)
-  }
-  const engines = parsed.engines.split(',').map((e) => e.trim())
-  for (const e of engines) if (!ENGINES[e]) fail(`unknown engine "${e}" (known: ${Object.keys(ENGINES).join(', ')})`)
+  if (parsed.help) return { help: true }
+  const workloads = list(parsed.workloads)
+  for (const w of workloads) if (!WORKLOADS[w]) throw new UsageError(`unknown workload "${w}" (known: ${Object.keys(WORKLOADS).join(', ')})`)
+  const known = new Set(Object.values(WORKLOADS).flatMap((w) => Object.keys(w.engines)))
+  const engines = parsed.engines === undefined ? [...known] : list(parsed.engines)
+  for (const e of engines) if (!known.has(e)) throw new UsageError(`unknown engine "${e}" (known: ${[...known].join(', ')})`)
   const share = Number(parsed['kafkajs-share'])
-  if (!(share > 0 && share <= 1)) fail(`--kafkajs-share must be in (0, 1] (got ${parsed['kafkajs-share']})`)
-  if (parsed.acks !== '1' && parsed.acks !== 'all') fail(`--acks must be 1 or all (got ${parsed.acks})`)
-  if (parsed.replication !== '1' && parsed.brokers === undefined) fail('--replication needs --brokers (the mock cluster has one broker)')
+  if (!(share > 0 && share <= 1)) throw new UsageError(`--kafkajs-share must be in (0, 1] (got ${parsed['kafkajs-share']})`)
+  if (parsed.acks !== '1' && parsed.acks !== 'all') throw new UsageError(`--acks must be 1 or all (got ${parsed.acks})`)
+  if (parsed.replication !== '1' && parsed.brokers === undefined) {
+    throw new UsageError('--replication needs --brokers (the mock cluster has one broker)')
+  }
+  if (parsed.rate !== undefined && parsed['traffic-pattern'] !== undefined) {
+    throw new UsageError('--rate and --traffic-pattern exclude each other')
+  }
+  let steps
+  try {
+    steps = parsed['traffic-pattern'] !== undefined ? parsePattern(parsed['traffic-pattern']) : [{ start: 0, rate: positiveNumber('rate', parsed.rate ?? '10000') }]
+  } catch (err) {
+    throw err instanceof UsageError ? err : new UsageError(`--traffic-pattern: ${err.message}`)
+  }
+  const duration = positiveNumber('duration', parsed.duration)
+  const sizes = list(parsed.sizes).map((s) => positiveInt('sizes', s))
+  if (workloads.includes('e2e') && sizes.some((s) => s < 16)) {
+    throw new UsageError('e2e needs values of at least 16 bytes (a send time and a sequence number)')
+  }
   return {
-    sizes: parsed.sizes.split(',').map((s) => positiveInt('sizes', s)),
+    workloads,
+    sizes,
     messages: positiveInt('messages', parsed.messages),
     kafkajsShare: share,
     repeat: positiveInt('repeat', parsed.repeat),
@@ -94,7 +166,9 @@ function parseOptions(argv) {
     batch: positiveInt('batch', parsed.batch),
     inflight: positiveInt('inflight', parsed.inflight),
     acks: parsed.acks,
-    brokers: parsed.brokers === undefined ? undefined : resolveBrokers(parsed.brokers),
+    schedule: withEnd(steps, duration),
+    duration,
+    brokers: parsed.brokers,
     replication: positiveInt('replication', parsed.replication),
     json: parsed.json,
   }
@@ -105,32 +179,14 @@ function resolveBrokers(value) {
   if (/^[\w.-]+:\d+(,[\w.-]+:\d+)*$/.test(value)) return value
   const { readCluster } = require('../scripts/kafka.js')
   const cluster = /^[\w-]+$/.test(value) ? readCluster(value) : undefined
-  if (!cluster) fail(`--brokers ${value}: neither host:port nor a running cluster (start one with npm run kafka:start)`)
+  if (!cluster) throw new UsageError(`--brokers ${value}: neither host:port nor a running cluster (start one with npm run kafka:start)`)
   return cluster.bootstrapServers
 }
 
-/** Topics on a real cluster, created (and deleted) through kafkajs's admin client. */
-async function realClusterAdmin(bootstrapServers) {
-  const { Kafka, logLevel } = require('kafkajs')
-  const admin = new Kafka({
-    brokers: bootstrapServers.split(','),
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 3000,
-    retry: { retries: 2 },
-  }).admin()
-  try {
-    await admin.connect()
-    await admin.describeCluster()
-  } catch (err) {
-    fail(`cannot reach the cluster at ${bootstrapServers}: ${err.message}`)
-  }
-  return admin
-}
-
-/** librdkafka settings shared by the C baseline and turbokafka, so only the engine differs. */
-function librdkafkaConfig(opts) {
+/** Producer settings shared by the C baseline and turbokafka, so only the engine differs. */
+function producerConfig(opts) {
   return {
-    acks: opts.acks === 'all' ? 'all' : '1',
+    acks: opts.acks,
     'enable.idempotence': 'false',
     'linger.ms': '5',
     'batch.num.messages': '10000',
@@ -141,73 +197,57 @@ function librdkafkaConfig(opts) {
   }
 }
 
-function buildC() {
-  const src = path.join(__dirname, 'c', 'producer.c')
-  const out = path.join(root, 'build', 'bench', 'c-producer')
-  if (fs.existsSync(out) && fs.statSync(out).mtimeMs > fs.statSync(src).mtimeMs) return out
+/** Consumer settings for the C baseline and turbokafka: turbokafka's defaults, given to both. */
+function consumerConfig() {
+  const { CONSUMER_DEFAULTS } = require('../dist/cjs/config.js')
+  return {
+    'queued.min.messages': String(CONSUMER_DEFAULTS['queued.min.messages']),
+    'auto.offset.reset': 'earliest',
+    'enable.auto.commit': 'false',
+    'enable.partition.eof': 'false',
+  }
+}
+
+/**
+ * e2e: a 1 ms linger (at 0 every message becomes a request of its own, more than the mock cluster
+ * keeps up with at 10k msg/s on this machine), and an idle fetch comes back within 10 ms.
+ */
+function e2eConfigs(opts) {
+  return {
+    producer: { acks: opts.acks, 'enable.idempotence': 'false', 'linger.ms': '1', 'socket.nagle.disable': 'true', 'compression.type': 'none' },
+    consumer: { ...consumerConfig(), 'fetch.wait.max.ms': '10', 'socket.nagle.disable': 'true' },
+  }
+}
+
+function buildC(name) {
+  const src = path.join(__dirname, 'c', C_PROGRAMS[name])
+  const header = path.join(__dirname, 'c', 'common.h')
+  const out = path.join(root, 'build', 'bench', `c-${name}`)
+  const newest = Math.max(fs.statSync(src).mtimeMs, fs.statSync(header).mtimeMs)
+  if (fs.existsSync(out) && fs.statSync(out).mtimeMs > newest) return out
   fs.mkdirSync(path.dirname(out), { recursive: true })
   const flags = execFileSync('pkg-config', ['--cflags', '--libs', 'rdkafka'], { encoding: 'utf8' }).trim().split(/\s+/)
-  execFileSync('cc', ['-O2', '-Wall', '-o', out, src, ...flags], { stdio: 'inherit' })
+  execFileSync('cc', ['-O2', '-Wall', '-pthread', '-o', out, src, ...flags], { stdio: 'inherit' })
   return out
 }
 
-function startMockBroker(topics, partitions) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(__dirname, 'mock-broker.js'), '1', String(partitions), ...topics], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    })
-    let out = ''
-    const timer = setTimeout(() => reject(new Error('mock broker did not start within 20 s')), 20_000)
-    child.stdout.on('data', (d) => {
-      out += d
-      const nl = out.indexOf('\n')
-      if (nl >= 0) {
-        clearTimeout(timer)
-        resolve({ child, bootstrapServers: JSON.parse(out.slice(0, nl)).bootstrapServers })
-      }
-    })
-    child.on('exit', (code) => reject(new Error(`mock broker exited with ${code}`)))
-  })
+const keyValues = (config) => Object.entries(config).map(([k, v]) => `${k}=${v}`)
+
+/** Runs one trial process and returns the JSON object its last stdout line holds. */
+function spawnTrial(what, cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 300_000, maxBuffer: 64 * 1024 * 1024 })
+  const last = r.stdout?.trim().split('\n').pop()
+  if (r.status !== 0 || !last) throw new Error(`${what} failed (${r.signal ?? r.status}):\n${r.stderr}`)
+  return JSON.parse(last)
 }
 
-function trialMessages(opts, engine, size) {
+function nodeTrial(what, script, spec) {
+  return spawnTrial(what, process.execPath, [path.join(__dirname, 'trials', script), JSON.stringify(spec)])
+}
+
+function scaled(opts, engine, size) {
   const base = size >= 1024 ? Math.max(1, Math.floor(opts.messages / 4)) : opts.messages
-  return engine === 'kafkajs' ? Math.max(opts.batch, Math.floor(base * opts.kafkajsShare)) : base
-}
-
-function runTrial(opts, cBinary, engine, size, topic, bootstrapServers) {
-  const def = ENGINES[engine]
-  const messages = trialMessages(opts, engine, size)
-  const config = librdkafkaConfig(opts)
-  let cmd
-  let args
-  if (def.kind === 'c') {
-    cmd = cBinary
-    args = [bootstrapServers, topic, String(messages), String(size), def.mode, ...Object.entries(config).map(([k, v]) => `${k}=${v}`)]
-  } else {
-    cmd = process.execPath
-    const spec = {
-      bootstrapServers,
-      topic,
-      messages,
-      size,
-      batch: opts.batch,
-      inflight: opts.inflight,
-      acks: opts.acks,
-      form: def.form,
-      preset: 'throughput',
-      config,
-    }
-    args = [path.join(__dirname, def.script), JSON.stringify(spec)]
-  }
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 300_000 })
-  if (r.status !== 0) throw new Error(`${engine} trial failed (${r.signal ?? r.status}):\n${r.stderr}`)
-  const result = JSON.parse(r.stdout.trim().split('\n').pop())
-  if (result.delivered + result.failed !== messages) {
-    throw new Error(`${engine}: ${result.delivered} delivered + ${result.failed} failed != ${messages} sent`)
-  }
-  if (result.failed > 0) throw new Error(`${engine}: ${result.failed} messages failed (${result.firstError})`)
-  return { engine, size, messages, ...result, msgPerSec: result.delivered / result.seconds }
+  return engine === 'kafkajs' ? Math.max(Math.min(base, opts.batch), Math.floor(base * opts.kafkajsShare)) : base
 }
 
 const median = (xs) => {
@@ -219,104 +259,226 @@ function fmt(n, digits = 0) {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 }
 
-async function main() {
-  const opts = parseOptions(process.argv.slice(2))
-  const cBinary = opts.engines.some((e) => ENGINES[e].kind === 'c') ? buildC() : undefined
+function enginesOf(opts, workload) {
+  return opts.engines.filter((e) => WORKLOADS[workload].engines[e])
+}
+
+async function runProduce(ctx) {
+  const { opts, broker, log } = ctx
+  const engines = enginesOf(opts, 'produce')
   const plan = []
-  for (let r = 0; r < opts.repeat; r++) for (const size of opts.sizes) for (const engine of opts.engines) plan.push({ engine, size })
-  const topics = plan.map((_, i) => `bench-${i}`)
-
-  const { version: librdkafka } = { version: require('../dist/cjs/index.js').librdkafkaVersion() }
-  const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown cpu'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, librdkafka ${librdkafka}`
-  const brokerLabel = opts.brokers
-    ? `Apache Kafka at ${opts.brokers} (${opts.partitions} partition(s) per topic, replication factor ${opts.replication})`
-    : `librdkafka mock cluster in a separate process (1 broker, ${opts.partitions} partition(s) per topic)`
-  console.error(`bench: broker = ${brokerLabel}`)
-  console.error(`bench: ${machine}; the broker shares these cores`)
-
-  let bootstrapServers
-  let admin
-  let mock
-  if (opts.brokers) {
-    bootstrapServers = opts.brokers
-    admin = await realClusterAdmin(bootstrapServers)
-  } else {
-    mock = await startMockBroker(topics, opts.partitions)
-    bootstrapServers = mock.bootstrapServers
-  }
+  for (let r = 0; r < opts.repeat; r++) for (const size of opts.sizes) for (const engine of engines) plan.push({ engine, size })
   const trials = []
-  try {
-    for (let i = 0; i < plan.length; i++) {
-      const { engine, size } = plan[i]
-      if (admin) {
-        // A fresh topic per trial, deleted after it, so the broker's disk does not fill up.
-        topics[i] = `bench-${process.pid}-${i}`
-        await admin.createTopics({
-          topics: [{ topic: topics[i], numPartitions: opts.partitions, replicationFactor: opts.replication }],
-          waitForLeaders: true,
+  for (const [i, { engine, size }] of plan.entries()) {
+    const def = WORKLOADS.produce.engines[engine]
+    const messages = scaled(opts, engine, size)
+    const topic = ctx.topic('produce')
+    await broker.createTopic(topic, opts.partitions)
+    const config = producerConfig(opts)
+    const result = def.c
+      ? spawnTrial(`produce ${engine}`, ctx.c(def.c), [broker.bootstrapServers, topic, String(messages), String(size), def.mode, ...keyValues(config)])
+      : nodeTrial(`produce ${engine}`, def.script, {
+          bootstrapServers: broker.bootstrapServers, topic, messages, size, batch: opts.batch, inflight: opts.inflight,
+          acks: opts.acks, form: def.form, preset: 'throughput', config,
         })
-      }
-      const t = runTrial(opts, cBinary, engine, size, topics[i], bootstrapServers)
-      trials.push(t)
-      console.error(`bench: [${i + 1}/${plan.length}] ${engine} ${size} B: ${fmt(t.msgPerSec)} msg/s`)
-      if (admin) await admin.deleteTopics({ topics: [topics[i]] })
+    await broker.deleteTopic(topic)
+    if (result.delivered + result.failed !== messages) {
+      throw new Error(`produce ${engine}: ${result.delivered} delivered + ${result.failed} failed != ${messages} sent`)
     }
-  } finally {
-    mock?.child.stdin.end()
-    await admin?.disconnect()
+    if (result.failed > 0) throw new Error(`produce ${engine}: ${result.failed} messages failed (${result.firstError})`)
+    const t = { workload: 'produce', engine, size, messages, ...result, msgPerSec: result.delivered / result.seconds }
+    trials.push(t)
+    log(`produce [${i + 1}/${plan.length}] ${engine} ${size} B: ${fmt(t.msgPerSec)} msg/s delivered`)
   }
+  return trials
+}
 
-  const summary = []
+async function runConsume(ctx) {
+  const { opts, broker, log } = ctx
+  const engines = enginesOf(opts, 'consume')
+  const trials = []
+  for (const size of opts.sizes) {
+    const messages = scaled(opts, 'c', size)
+    const partitions = partitionsToHold(broker, messages, size, opts.partitions)
+    const topic = ctx.topic('consume')
+    await broker.createTopic(topic, partitions)
+    const fill = spawnTrial('filling the consume topic', ctx.c('producer'), [
+      broker.bootstrapServers, topic, String(messages), String(size), 'fill', ...keyValues(producerConfig(opts)),
+    ])
+    if (fill.delivered !== messages) throw new Error(`filling ${topic}: ${fill.delivered} of ${messages} delivered`)
+    log(`consume: ${topic} holds ${fmt(messages)} messages of ${size} B in ${partitions} partition(s)`)
+    const plan = []
+    for (let r = 0; r < opts.repeat; r++) for (const engine of engines) plan.push(engine)
+    for (const [i, engine] of plan.entries()) {
+      const def = WORKLOADS.consume.engines[engine]
+      const want = messages
+      const group = `${topic}-g${i}`
+      const result = def.c
+        ? spawnTrial(`consume ${engine}`, ctx.c(def.c), [broker.bootstrapServers, topic, String(want), group, def.mode, ...keyValues(consumerConfig())])
+        : nodeTrial(`consume ${engine}`, def.script, {
+            bootstrapServers: broker.bootstrapServers, topic, group, messages: want, batch: opts.batch, config: consumerConfig(),
+          })
+      if (result.received < want) throw new Error(`consume ${engine}: ${result.received} of ${want} messages received`)
+      if (result.bytes < result.received * size) throw new Error(`consume ${engine}: ${result.bytes} bytes for ${result.received} messages`)
+      if (result.received - result.first < want / 2) {
+        throw new Error(`consume ${engine}: ${result.first} of ${result.received} messages came in the first call; use more --messages`)
+      }
+      const t = { workload: 'consume', engine, size, messages: want, ...result, msgPerSec: (result.received - result.first) / result.seconds }
+      trials.push(t)
+      log(`consume ${size} B [${i + 1}/${plan.length}] ${engine}: ${fmt(t.msgPerSec)} msg/s`)
+    }
+    await broker.deleteTopic(topic)
+  }
+  return trials
+}
+
+async function runE2e(ctx) {
+  const { opts, broker, log } = ctx
+  const engines = enginesOf(opts, 'e2e')
+  const plan = []
+  for (let r = 0; r < opts.repeat; r++) for (const size of opts.sizes) for (const engine of engines) plan.push({ engine, size })
+  const configs = e2eConfigs(opts)
+  const warmup = Math.min(1, opts.duration / 10)
+  const trials = []
+  for (const [i, { engine, size }] of plan.entries()) {
+    const def = WORKLOADS.e2e.engines[engine]
+    const topic = ctx.topic('e2e')
+    await broker.createTopic(topic, opts.partitions)
+    const result = def.c
+      ? spawnTrial(`e2e ${engine}`, ctx.c(def.c), [
+          broker.bootstrapServers, topic, String(opts.partitions), String(size), scheduleArg(opts.schedule), String(warmup),
+          ...keyValues(configs.producer), '--', ...keyValues(configs.consumer),
+        ])
+      : nodeTrial(`e2e ${engine}`, def.script, {
+          bootstrapServers: broker.bootstrapServers, topic, partitions: opts.partitions, size, schedule: opts.schedule, warmup,
+          acks: opts.acks, preset: 'latency', producerConfig: configs.producer, consumerConfig: configs.consumer,
+        })
+    await broker.deleteTopic(topic)
+    if (result.failed > 0 || result.received !== result.sent) {
+      throw new Error(`e2e ${engine}: sent ${result.sent}, failed ${result.failed}, received ${result.received}`)
+    }
+    const t = { workload: 'e2e', engine, size, ...result, msgPerSec: result.received / result.seconds }
+    trials.push(t)
+    log(`e2e [${i + 1}/${plan.length}] ${engine} ${size} B: p50 ${fmt(t.p50, 2)} ms, p99 ${fmt(t.p99, 2)} ms`)
+  }
+  return trials
+}
+
+function summarize(opts, workload, trials) {
+  const out = []
+  const { engines, baselines } = WORKLOADS[workload]
   for (const size of opts.sizes) {
     const med = {}
-    for (const engine of opts.engines) {
+    for (const engine of enginesOf(opts, workload)) {
       const ts = trials.filter((t) => t.engine === engine && t.size === size)
+      if (ts.length === 0) continue
+      const m = (f) => median(ts.map(f))
+      const count = (t) => t.delivered ?? t.received
       med[engine] = {
-        msgPerSec: median(ts.map((t) => t.msgPerSec)),
-        cpuPerMillion: median(ts.map((t) => (t.cpuSeconds / t.delivered) * 1e6)),
+        workload,
+        engine,
+        label: engines[engine].label,
+        size,
+        msgPerSec: m((t) => t.msgPerSec),
+        mbPerSec: (m((t) => t.msgPerSec) * size) / 1e6,
+        cpuSecondsPerMillion: m((t) => (t.cpuSeconds / count(t)) * 1e6),
         peakRssMB: Math.max(...ts.map((t) => t.peakRssMB)),
       }
+      if (workload === 'e2e') for (const p of ['p50', 'p95', 'p99', 'p999', 'max']) med[engine][p] = m((t) => t[p])
     }
-    for (const engine of opts.engines) {
-      const m = med[engine]
-      summary.push({
-        engine,
-        label: ENGINES[engine].label,
-        size,
-        msgPerSec: m.msgPerSec,
-        mbPerSec: (m.msgPerSec * size) / 1e6,
-        vsC: med.c ? m.msgPerSec / med.c.msgPerSec : undefined,
-        vsCBatch: med['c-batch'] ? m.msgPerSec / med['c-batch'].msgPerSec : undefined,
-        cpuSecondsPerMillion: m.cpuPerMillion,
-        peakRssMB: m.peakRssMB,
-      })
+    for (const s of Object.values(med)) {
+      s.ratios = {}
+      for (const b of Object.keys(baselines)) if (med[b]) s.ratios[b] = s.msgPerSec / med[b].msgPerSec
+      out.push(s)
     }
   }
+  return out
+}
 
-  const header = ['engine', 'value', 'delivered msg/s', 'MB/s', 'vs C producev', 'vs C produce_batch', 'CPU s / 1M msgs', 'peak RSS MB']
-  const rows = summary.map((s) => [
-    s.label,
-    `${s.size} B`,
-    fmt(s.msgPerSec),
-    fmt(s.mbPerSec, 1),
-    s.vsC === undefined ? '-' : fmt(s.vsC, 2),
-    s.vsCBatch === undefined ? '-' : fmt(s.vsCBatch, 2),
-    fmt(s.cpuSecondsPerMillion, 2),
-    String(s.peakRssMB),
-  ])
-  console.log(`Producer, acks=${opts.acks}, median of ${opts.repeat}, delivered (acknowledged) messages per second`)
-  console.log(`Broker: ${brokerLabel}; ${machine}`)
-  console.log('')
-  console.log(`| ${header.join(' | ')} |`)
-  console.log(`|${header.map((h, i) => (i < 2 ? '---' : '---:')).join('|')}|`)
-  for (const r of rows) console.log(`| ${r.join(' | ')} |`)
+function table(header, rows) {
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`]
+  for (const r of rows) lines.push(`| ${r.join(' | ')} |`)
+  return lines.join('\n')
+}
+
+function report(opts, workload, summary, brokerLabel) {
+  const { baselines } = WORKLOADS[workload]
+  const base = Object.keys(baselines).filter((b) => summary.some((s) => s.engine === b))
+  if (workload === 'e2e') {
+    const rate = opts.schedule.length === 2 ? `${fmt(opts.schedule[0].rate)} msg/s` : `pattern ${scheduleArg(opts.schedule)}`
+    console.log(`End-to-end latency in ms (due-to-send time to consumed), ${rate} for ${opts.duration} s, acks=${opts.acks}, median of ${opts.repeat}`)
+    console.log(`Broker: ${brokerLabel}\n`)
+    console.log(table(
+      ['engine', 'value', 'p50', 'p95', 'p99', 'p99.9', 'max', 'CPU s / 1M msgs', 'peak RSS MB'],
+      summary.map((s) => [s.label, `${s.size} B`, ...['p50', 'p95', 'p99', 'p999', 'max'].map((p) => fmt(s[p], 2)), fmt(s.cpuSecondsPerMillion, 2), String(s.peakRssMB)]),
+    ))
+    return
+  }
+  const what = workload === 'produce' ? `Producer, acks=${opts.acks}, delivered (acknowledged) messages per second` : 'Consumer, messages per second read from a pre-filled topic (first message to last)'
+  console.log(`${what}, median of ${opts.repeat}`)
+  console.log(`Broker: ${brokerLabel}\n`)
+  console.log(table(
+    ['engine', 'value', 'msg/s', 'MB/s', ...base.map((b) => baselines[b]), 'CPU s / 1M msgs', 'peak RSS MB'],
+    summary.map((s) => [
+      s.label, `${s.size} B`, fmt(s.msgPerSec), fmt(s.mbPerSec, 1), ...base.map((b) => fmt(s.ratios[b], 2)),
+      fmt(s.cpuSecondsPerMillion, 2), String(s.peakRssMB),
+    ]),
+  ))
+}
+
+async function main(argv) {
+  const opts = parseOptions(argv)
+  if (opts.help) {
+    process.stdout.write(HELP)
+    return
+  }
+  const bootstrap = opts.brokers === undefined ? undefined : resolveBrokers(opts.brokers)
+  const log = (line) => console.error(`bench: ${line}`)
+  const { librdkafkaVersion } = require('../dist/cjs/index.js')
+  const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown cpu'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, librdkafka ${librdkafkaVersion()}`
+  const built = {}
+  const broker = bootstrap ? await connectReal(bootstrap, opts.replication) : await startMock()
+  log(`broker: ${broker.label}`)
+  log(`${machine}; the broker shares these cores`)
+  let n = 0
+  const ctx = {
+    opts,
+    broker,
+    log,
+    c: (name) => (built[name] ??= buildC(name)),
+    topic: (workload) => `bench-${workload}-${process.pid}-${n++}`,
+  }
+  const results = { machine, broker: broker.label, options: opts, trials: [], summary: {} }
+  try {
+    const runners = { produce: runProduce, consume: runConsume, e2e: runE2e }
+    for (const w of opts.workloads) {
+      const trials = await runners[w](ctx)
+      results.trials.push(...trials)
+      results.summary[w] = summarize(opts, w, trials)
+    }
+  } finally {
+    await broker.close()
+  }
+  console.log(`Machine: ${machine}; the broker shares these cores`)
+  for (const w of opts.workloads) {
+    console.log('')
+    report(opts, w, results.summary[w], broker.label)
+  }
   if (opts.json) {
-    fs.writeFileSync(opts.json, JSON.stringify({ machine, options: opts, trials, summary }, null, 2))
-    console.error(`bench: wrote ${opts.json}`)
+    fs.writeFileSync(opts.json, JSON.stringify(results, null, 2))
+    log(`wrote ${opts.json}`)
   }
 }
 
-main().catch((err) => {
-  console.error(`bench: ${err.message}`)
-  process.exit(1)
-})
+module.exports = { parseOptions, resolveBrokers, UsageError }
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((err) => {
+    if (err instanceof UsageError) {
+      console.error(`bench: ${err.message}\n\n${HELP}`)
+      process.exit(2)
+    }
+    console.error(`bench: ${err.message}`)
+    process.exit(1)
+  })
+}

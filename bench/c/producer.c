@@ -8,24 +8,16 @@
  * mode "producev": one rd_kafka_producev() per message.
  * mode "batch":    rd_kafka_produce_batch() over chunks of 10000 messages (one queue lock per
  *                  chunk; librdkafka's fastest enqueue path, without headers or timestamps).
+ * mode "fill":     like producev, message i to partition i % partitions, so that every partition
+ *                  gets the same count (how the consume benchmark fills its topics).
  * key=value pairs are librdkafka configuration, applied as given.
  */
-#include <librdkafka/rdkafka.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/resource.h>
-#include <time.h>
+
+#include "common.h"
 
 static uint64_t delivered, failed;
 static rd_kafka_resp_err_t first_error;
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
   (void)rk;
@@ -38,29 +30,16 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
   }
 }
 
-static void die(const char *what, const char *why) {
-  fprintf(stderr, "c-producer: %s: %s\n", what, why);
-  exit(1);
-}
-
 int main(int argc, char **argv) {
-  if (argc < 6) die("usage", "producer <bootstrap> <topic> <messages> <size> <producev|batch> [key=value ...]");
+  if (argc < 6) die("usage", "producer <bootstrap> <topic> <messages> <size> <producev|batch|fill> [key=value ...]");
   const char *bootstrap = argv[1], *topic = argv[2], *mode = argv[5];
   const long count = atol(argv[3]);
   const size_t size = (size_t)atol(argv[4]);
-  const int use_batch = strcmp(mode, "batch") == 0;
-  if (!use_batch && strcmp(mode, "producev") != 0) die("mode", "must be producev or batch");
+  const int use_batch = strcmp(mode, "batch") == 0, fill = strcmp(mode, "fill") == 0;
+  if (!use_batch && !fill && strcmp(mode, "producev") != 0) die("mode", "must be producev, batch or fill");
 
   char err[512];
-  rd_kafka_conf_t *conf = rd_kafka_conf_new();
-  if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof(err)) != RD_KAFKA_CONF_OK)
-    die("bootstrap.servers", err);
-  for (int i = 6; i < argc; i++) {
-    char *eq = strchr(argv[i], '=');
-    if (!eq) die("config", argv[i]);
-    *eq = '\0';
-    if (rd_kafka_conf_set(conf, argv[i], eq + 1, err, sizeof(err)) != RD_KAFKA_CONF_OK) die(argv[i], err);
-  }
+  rd_kafka_conf_t *conf = conf_from_args(bootstrap, argv, 6, argc);
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
   rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
   if (!rk) die("rd_kafka_new", err);
@@ -70,6 +49,8 @@ int main(int argc, char **argv) {
   const struct rd_kafka_metadata *md;
   rd_kafka_resp_err_t merr = rd_kafka_metadata(rk, 0, rkt, &md, 10000);
   if (merr) die("metadata", rd_kafka_err2str(merr));
+  if (md->topic_cnt != 1 || md->topics[0].err || md->topics[0].partition_cnt < 1) die("metadata", "topic not found");
+  const int partitions = md->topics[0].partition_cnt;
   rd_kafka_metadata_destroy(md);
 
   /* Distinct payload memory per message, cycling through as many as one Node batch holds, so the
@@ -99,8 +80,9 @@ int main(int argc, char **argv) {
     free(msgs);
   } else {
     for (long i = 0; i < count;) {
-      rd_kafka_resp_err_t e = rd_kafka_producev(rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_VALUE(PAYLOAD(i), size),
-                                                RD_KAFKA_V_END);
+      const int32_t partition = fill ? (int32_t)(i % partitions) : RD_KAFKA_PARTITION_UA;
+      rd_kafka_resp_err_t e = rd_kafka_producev(rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(partition),
+                                                RD_KAFKA_V_VALUE(PAYLOAD(i), size), RD_KAFKA_V_END);
       if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         rd_kafka_poll(rk, 1);
         continue;
@@ -112,11 +94,11 @@ int main(int argc, char **argv) {
   while (delivered + failed < (uint64_t)count) rd_kafka_poll(rk, 10);
   const double seconds = now_s() - t0;
 
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  const double cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+  double cpu;
+  long rss;
+  resources(&cpu, &rss);
   printf("{\"delivered\":%llu,\"failed\":%llu,\"seconds\":%.6f,\"cpuSeconds\":%.3f,\"peakRssMB\":%ld%s%s%s}\n",
-         (unsigned long long)delivered, (unsigned long long)failed, seconds, cpu, ru.ru_maxrss / 1024,
+         (unsigned long long)delivered, (unsigned long long)failed, seconds, cpu, rss,
          failed ? ",\"firstError\":\"" : "", failed ? rd_kafka_err2name(first_error) : "", failed ? "\"" : "");
   rd_kafka_topic_destroy(rkt);
   rd_kafka_destroy(rk);

@@ -1,6 +1,7 @@
 'use strict'
-// What every Node producer trial shares: keeping a number of batches in flight until all
-// messages are acknowledged, and the one JSON line a trial prints.
+// What the Node trials share: keeping a number of batches in flight until all messages are
+// acknowledged, counting consumed messages, latency percentiles, and the one JSON line a trial
+// prints.
 
 /**
  * Sends `total` messages in batches of `batch`, keeping `inflight` batches outstanding.
@@ -40,6 +41,97 @@ async function produceAll({ total, batch, inflight, send }) {
   }
 }
 
+/**
+ * Counts consumed messages and bytes; the clock starts when the first batch has been handed over
+ * and that batch is reported as `first` (the rate is (received - first) / seconds, as in the C
+ * baseline). `done` resolves once `total` have arrived; nothing for `idleMs` fails the trial.
+ */
+function consumeCounter(total, idleMs = 60_000) {
+  let received = 0
+  let first = 0
+  let bytes = 0
+  let t0
+  let cpu0
+  let finish
+  let last = Date.now()
+  const done = new Promise((resolve, reject) => {
+    const idle = setInterval(() => {
+      if (Date.now() - last > idleMs) reject(new Error(`no message for ${idleMs / 1000} s (${received} of ${total})`))
+    }, 1000)
+    finish = () => {
+      clearInterval(idle)
+      resolve()
+    }
+  })
+  const started = process.hrtime.bigint()
+  return {
+    done,
+    get received() {
+      return received
+    },
+    /** Records one batch of value lengths' sum `b` over `n` messages. */
+    add(n, b) {
+      if (n === 0) return
+      if (t0 === undefined) {
+        t0 = process.hrtime.bigint()
+        cpu0 = process.cpuUsage()
+        first = n
+      }
+      last = Date.now()
+      received += n
+      bytes += b
+      if (received >= total) finish()
+    },
+    result() {
+      const end = process.hrtime.bigint()
+      const cpu = process.cpuUsage(cpu0)
+      return {
+        received,
+        first,
+        bytes,
+        seconds: Number(end - t0) / 1e9,
+        startSeconds: Number(t0 - started) / 1e9,
+        cpuSeconds: (cpu.user + cpu.system) / 1e6,
+        peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+      }
+    },
+  }
+}
+
+/** p50, p95, p99, p99.9 and max of latencies in ms. */
+function percentiles(values) {
+  const latencies = Float64Array.from(values).sort()
+  const at = (q) => (latencies.length ? latencies[Math.floor((latencies.length - 1) * q)] : 0)
+  return { p50: at(0.5), p95: at(0.95), p99: at(0.99), p999: at(0.999), max: at(1) }
+}
+
+/**
+ * Sends on a schedule: `times` are seconds from the start; every timer tick (1 ms or more apart)
+ * sends what is due as one call of `send(from, to, startMs)`, where message i was due at
+ * startMs + times[i] * 1000 (performance.now() clock). Resolves when every send has settled.
+ */
+async function sendOnSchedule(times, send) {
+  const { performance } = require('node:perf_hooks')
+  const startMs = performance.now() + 200
+  const pending = []
+  let i = 0
+  while (i < times.length) {
+    const elapsed = (performance.now() - startMs) / 1000
+    let j = i
+    while (j < times.length && times[j] <= elapsed) j++
+    if (j > i) {
+      pending.push(send(i, j, startMs))
+      i = j
+    }
+    if (i < times.length) {
+      // Timers, not a spin: a busy loop would take a core from the broker and the clients.
+      const wait = startMs + times[i] * 1000 - performance.now()
+      await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(wait, 1000))))
+    }
+  }
+  return Promise.all(pending)
+}
+
 /** Runs a trial's main function and prints its result, or fails the process. */
 function runTrial(main) {
   main().then(
@@ -51,4 +143,4 @@ function runTrial(main) {
   )
 }
 
-module.exports = { produceAll, runTrial }
+module.exports = { produceAll, consumeCounter, percentiles, sendOnSchedule, runTrial }

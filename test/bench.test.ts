@@ -1,0 +1,135 @@
+import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+import { describe, expect, it } from 'vitest'
+
+// The bench is plain CommonJS (it runs without a build step of its own).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { parsePattern, withEnd, sendTimes, scheduleArg } = require('../bench/schedule.js')
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { parseOptions } = require('../bench/run.js')
+
+const root = path.join(__dirname, '..')
+
+describe('bench traffic patterns', () => {
+  it('parses second:rate steps and ends them at the duration', () => {
+    const steps = parsePattern('0:1000, 30:10000,60:5000')
+    expect(steps).toEqual([
+      { start: 0, rate: 1000 },
+      { start: 30, rate: 10000 },
+      { start: 60, rate: 5000 },
+    ])
+    expect(withEnd(steps, 45)).toEqual([
+      { start: 0, rate: 1000 },
+      { start: 30, rate: 10000 },
+      { start: 45, rate: 0 },
+    ])
+    expect(scheduleArg(withEnd(steps, 45))).toBe('0:1000,30:10000,45:0')
+  })
+
+  it('spaces sends evenly within each step', () => {
+    const times = sendTimes(withEnd(parsePattern('0:4,1:2'), 2))
+    expect(Array.from(times)).toEqual([0, 0.25, 0.5, 0.75, 1, 1.5])
+  })
+
+  it('refuses malformed patterns with the reason', () => {
+    expect(() => parsePattern('')).toThrow(/empty/)
+    expect(() => parsePattern('0:1000,abc')).toThrow(/"abc" is not second:rate/)
+    expect(() => parsePattern('5:1000')).toThrow(/second 0/)
+    expect(() => parsePattern('0:10,20:5,10:3')).toThrow(/must increase/)
+    expect(() => parsePattern('0:-5')).toThrow(/not second:rate/)
+    expect(() => parsePattern('0:0,10:0')).toThrow(/nothing would be sent/)
+    expect(() => withEnd(parsePattern('0:1'), 0)).toThrow(/positive/)
+  })
+})
+
+describe('bench options', () => {
+  it('has defaults that run every workload', () => {
+    const o = parseOptions([])
+    expect(o.workloads).toEqual(['produce', 'consume', 'e2e'])
+    expect(o.sizes).toEqual([100, 1024])
+    expect(o.schedule).toEqual([
+      { start: 0, rate: 10000 },
+      { start: 10, rate: 0 },
+    ])
+  })
+
+  it('refuses unknown options and impossible values, naming them', () => {
+    const bad: Array<[string[], RegExp]> = [
+      [['--nope'], /Unknown option '--nope'/],
+      [['--sizes=-5'], /--sizes must be a positive integer/],
+      [['--sizes', '100,abc'], /--sizes must be a positive integer/],
+      [['--rate', '0'], /--rate must be a positive number/],
+      [['--duration=-1'], /--duration must be a positive number/],
+      [['--traffic-pattern', '0:1000,x'], /--traffic-pattern: traffic pattern: "x"/],
+      [['--rate', '5', '--traffic-pattern', '0:5'], /exclude each other/],
+      [['--acks', '2'], /--acks must be 1 or all/],
+      [['--engines', 'c,rust'], /unknown engine "rust"/],
+      [['--workloads', 'produce,replay'], /unknown workload "replay"/],
+      [['--replication', '3'], /--replication needs --brokers/],
+      [['--sizes', '8'], /at least 16 bytes/],
+      [['--brokers', 'no-such-cluster'], /neither host:port nor a running cluster/],
+    ]
+    for (const [args, message] of bad) {
+      let thrown: unknown
+      try {
+        const o = parseOptions(args)
+        // --brokers is resolved when the run starts; check it the same way.
+        if (o.brokers !== undefined) require('../bench/run.js').resolveBrokers(o.brokers)
+      } catch (err) {
+        thrown = err
+      }
+      expect(thrown, args.join(' ')).toBeInstanceOf(Error)
+      expect((thrown as Error).message, args.join(' ')).toMatch(message)
+    }
+  })
+
+  it('exits 2 with the message and the usage on bad input, 0 with --help', () => {
+    const bad = spawnSync(process.execPath, ['bench/run.js', '--rate', '0'], { cwd: root, encoding: 'utf8' })
+    expect(bad.status).toBe(2)
+    expect(bad.stderr).toContain('--rate must be a positive number')
+    expect(bad.stderr).toContain('usage: npm run bench')
+    const help = spawnSync(process.execPath, ['bench/run.js', '--help'], { cwd: root, encoding: 'utf8' })
+    expect(help.status).toBe(0)
+    expect(help.stdout).toContain('--traffic-pattern')
+  })
+})
+
+describe('bench smoke run (mock cluster, tiny counts)', () => {
+  it('runs every workload and engine and reports what was delivered and read', { timeout: 240_000 }, () => {
+    const json = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tk-bench-')), 'out.json')
+    const r = spawnSync(
+      process.execPath,
+      ['bench/run.js', '--messages', '30000', '--repeat', '1', '--sizes', '100', '--batch', '1000', '--kafkajs-share', '1', '--duration', '2', '--rate', '1000', '--json', json],
+      { cwd: root, encoding: 'utf8', timeout: 230_000 },
+    )
+    expect(r.stderr).toContain('mock cluster in a separate process')
+    expect(r.status, r.stderr).toBe(0)
+    const out = JSON.parse(fs.readFileSync(json, 'utf8'))
+    const engines = (w: string) => out.trials.filter((t: { workload: string }) => t.workload === w).map((t: { engine: string }) => t.engine)
+    expect(engines('produce')).toEqual(['c', 'c-batch', 'native', 'native-packed', 'kafkajs'])
+    expect(engines('consume')).toEqual(['c', 'c-batch', 'native', 'kafkajs'])
+    expect(engines('e2e')).toEqual(['c', 'native', 'kafkajs'])
+    for (const t of out.trials) {
+      if (t.workload === 'produce') expect([t.engine, t.delivered, t.failed]).toEqual([t.engine, 30000, 0])
+      if (t.workload === 'consume') {
+        expect([t.engine, t.received, t.bytes]).toEqual([t.engine, 30000, 3_000_000])
+      }
+      if (t.workload === 'e2e') {
+        expect([t.engine, t.sent, t.delivered, t.received, t.duplicates]).toEqual([t.engine, 2000, 2000, 2000, 0])
+        expect(t.p50).toBeGreaterThan(0)
+        expect(t.p99).toBeGreaterThanOrEqual(t.p50)
+      }
+      expect(t.msgPerSec).toBeGreaterThan(0)
+    }
+    for (const w of ['produce', 'consume', 'e2e']) expect(out.summary[w].length).toBe(engines(w).length)
+    const c = out.summary.produce.find((s: { engine: string }) => s.engine === 'c')
+    expect(c.ratios.c).toBe(1)
+    // The table on stdout names every workload.
+    expect(r.stdout).toContain('delivered (acknowledged) messages per second')
+    expect(r.stdout).toContain('read from a pre-filled topic')
+    expect(r.stdout).toContain('End-to-end latency')
+  })
+})
