@@ -32,6 +32,10 @@ const HELP = `usage: npm run bench -- [options]
   --batch N           messages per produceBatch / send / consumeBatch call (default 10000)
   --inflight N        batches outstanding at once in the Node producers (default 8)
   --acks A            1 or all (default 1)
+  --compression C     none, gzip, snappy, lz4 or zstd for every producer (default none; kafkajs
+                      only does gzip by itself, so its trials are skipped for the others)
+  --preset P          turbokafka preset the producer settings start from: throughput (default),
+                      latency or durable; the C baseline gets the same librdkafka keys
   --rate R            e2e: messages per second (default 10000)
   --traffic-pattern P e2e: "second:rate,..." steps instead of one --rate (e.g. 0:1000,5:20000)
   --duration S        e2e: seconds of sending per trial (default 10; the first second is warm-up)
@@ -39,6 +43,10 @@ const HELP = `usage: npm run bench -- [options]
   --brokers B         a running cluster instead of the embedded mock one: host:port[,host:port...],
                       or the name of a cluster started by \`npm run kafka:start\` (e.g. single)
   --json FILE         also write every trial and the summary as JSON
+  --chart FILE.svg    also draw the results: throughput bars, latency percentiles
+  --scenario F[:NAME] run the named scenarios of a JSON or YAML file (all, or just NAME): each
+                      sets its own options (the command line's win) and may set targets, reported
+                      as met or not met; exit status 3 when one is not met (bench/scenarios.yaml)
   -h, --help
 
 engines
@@ -82,6 +90,9 @@ const WORKLOADS = {
   },
 }
 
+const COMPRESSION = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
+const PRESETS = ['throughput', 'latency', 'durable']
+
 class UsageError extends Error {}
 
 function positiveInt(name, v) {
@@ -116,6 +127,10 @@ function parseOptions(argv) {
         batch: { type: 'string', default: '10000' },
         inflight: { type: 'string', default: '8' },
         acks: { type: 'string', default: '1' },
+        compression: { type: 'string', default: 'none' },
+        preset: { type: 'string', default: 'throughput' },
+        chart: { type: 'string' },
+        scenario: { type: 'string' },
         rate: { type: 'string' },
         'traffic-pattern': { type: 'string' },
         duration: { type: 'string', default: '10' },
@@ -138,6 +153,12 @@ function parseOptions(argv) {
   const share = Number(parsed['kafkajs-share'])
   if (!(share > 0 && share <= 1)) throw new UsageError(`--kafkajs-share must be in (0, 1] (got ${parsed['kafkajs-share']})`)
   if (parsed.acks !== '1' && parsed.acks !== 'all') throw new UsageError(`--acks must be 1 or all (got ${parsed.acks})`)
+  if (!COMPRESSION.includes(parsed.compression)) {
+    throw new UsageError(`--compression must be one of ${COMPRESSION.join(', ')} (got ${parsed.compression})`)
+  }
+  if (!PRESETS.includes(parsed.preset)) throw new UsageError(`--preset must be one of ${PRESETS.join(', ')} (got ${parsed.preset})`)
+  if (parsed.preset === 'durable' && parsed.acks !== 'all') throw new UsageError('--preset durable is idempotent and needs --acks all')
+  if (parsed.chart !== undefined && !parsed.chart.endsWith('.svg')) throw new UsageError(`--chart writes SVG: give a .svg file (got ${parsed.chart})`)
   if (parsed.replication !== '1' && parsed.brokers === undefined) {
     throw new UsageError('--replication needs --brokers (the mock cluster has one broker)')
   }
@@ -166,6 +187,10 @@ function parseOptions(argv) {
     batch: positiveInt('batch', parsed.batch),
     inflight: positiveInt('inflight', parsed.inflight),
     acks: parsed.acks,
+    compression: parsed.compression,
+    preset: parsed.preset,
+    chart: parsed.chart,
+    scenario: parsed.scenario,
     schedule: withEnd(steps, duration),
     duration,
     brokers: parsed.brokers,
@@ -177,24 +202,36 @@ function parseOptions(argv) {
 /** host:port lists pass through; anything else names a cluster that scripts/kafka.js started. */
 function resolveBrokers(value) {
   if (/^[\w.-]+:\d+(,[\w.-]+:\d+)*$/.test(value)) return value
-  const { readCluster } = require('../scripts/kafka.js')
+  let readCluster
+  try {
+    ;({ readCluster } = require('../scripts/kafka.js'))
+  } catch {
+    throw new UsageError(`--brokers ${value}: cluster names work in the turbokafka repository only; give host:port`)
+  }
   const cluster = /^[\w-]+$/.test(value) ? readCluster(value) : undefined
   if (!cluster) throw new UsageError(`--brokers ${value}: neither host:port nor a running cluster (start one with npm run kafka:start)`)
   return cluster.bootstrapServers
 }
 
-/** Producer settings shared by the C baseline and turbokafka, so only the engine differs. */
+/**
+ * Producer settings shared by the C baseline and turbokafka, so only the engine differs: the
+ * preset's keys, then the bench's batching (for the throughput preset), acks and compression.
+ */
 function producerConfig(opts) {
-  return {
-    acks: opts.acks,
-    'enable.idempotence': 'false',
-    'linger.ms': '5',
-    'batch.num.messages': '10000',
-    'batch.size': '1000000',
-    'queue.buffering.max.messages': '1000000',
-    'queue.buffering.max.kbytes': '1048576',
-    'compression.type': 'none',
+  const { PRESETS: presets } = require('../dist/cjs/config.js')
+  const config = Object.fromEntries(Object.entries(presets[opts.preset]).map(([k, v]) => [k, String(v)]))
+  if (opts.preset === 'throughput') {
+    Object.assign(config, {
+      'linger.ms': '5',
+      'batch.num.messages': '10000',
+      'batch.size': '1000000',
+      'queue.buffering.max.messages': '1000000',
+      'queue.buffering.max.kbytes': '1048576',
+    })
   }
+  if (opts.preset !== 'durable') Object.assign(config, { acks: opts.acks, 'enable.idempotence': 'false' })
+  config['compression.type'] = opts.compression
+  return config
 }
 
 /** Consumer settings for the C baseline and turbokafka: turbokafka's defaults, given to both. */
@@ -259,8 +296,40 @@ function fmt(n, digits = 0) {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 }
 
+/**
+ * Progress on stderr: a bar (cli-progress) on a terminal outside CI, otherwise one line per trial.
+ * `step(line)` marks one trial done.
+ */
+function makeProgress(opts) {
+  const trials = { produce: 0, consume: 0, e2e: 0 }
+  const per = opts.repeat * opts.sizes.length
+  trials.produce = per * enginesOf(opts, 'produce').length
+  trials.consume = per * enginesOf(opts, 'consume').length
+  trials.e2e = per * enginesOf(opts, 'e2e').length
+  const total = opts.workloads.reduce((n, w) => n + trials[w], 0)
+  let bar
+  if (process.stderr.isTTY && !process.env.CI) {
+    try {
+      const { SingleBar, Presets } = require('cli-progress')
+      bar = new SingleBar({ stream: process.stderr, format: 'bench {bar} {value}/{total} trials | {last}', hideCursor: true }, Presets.shades_classic)
+      bar.start(total, 0, { last: '' })
+    } catch {
+      bar = undefined // cli-progress is a development dependency; without it, plain lines
+    }
+  }
+  return {
+    step(line) {
+      if (bar) bar.increment({ last: line })
+      else console.error(`bench: ${line}`)
+    },
+    stop() {
+      bar?.stop()
+    },
+  }
+}
+
 function enginesOf(opts, workload) {
-  return opts.engines.filter((e) => WORKLOADS[workload].engines[e])
+  return opts.engines.filter((e) => WORKLOADS[workload].engines[e] && !(e === 'kafkajs' && workload === 'produce' && !['none', 'gzip'].includes(opts.compression)))
 }
 
 async function runProduce(ctx) {
@@ -269,7 +338,7 @@ async function runProduce(ctx) {
   const plan = []
   for (let r = 0; r < opts.repeat; r++) for (const size of opts.sizes) for (const engine of engines) plan.push({ engine, size })
   const trials = []
-  for (const [i, { engine, size }] of plan.entries()) {
+  for (const { engine, size } of plan) {
     const def = WORKLOADS.produce.engines[engine]
     const messages = scaled(opts, engine, size)
     const topic = ctx.topic('produce')
@@ -279,7 +348,7 @@ async function runProduce(ctx) {
       ? spawnTrial(`produce ${engine}`, ctx.c(def.c), [broker.bootstrapServers, topic, String(messages), String(size), def.mode, ...keyValues(config)])
       : nodeTrial(`produce ${engine}`, def.script, {
           bootstrapServers: broker.bootstrapServers, topic, messages, size, batch: opts.batch, inflight: opts.inflight,
-          acks: opts.acks, form: def.form, preset: 'throughput', config,
+          acks: opts.acks, form: def.form, preset: opts.preset, compression: opts.compression, config,
         })
     await broker.deleteTopic(topic)
     if (result.delivered + result.failed !== messages) {
@@ -288,7 +357,7 @@ async function runProduce(ctx) {
     if (result.failed > 0) throw new Error(`produce ${engine}: ${result.failed} messages failed (${result.firstError})`)
     const t = { workload: 'produce', engine, size, messages, ...result, msgPerSec: result.delivered / result.seconds }
     trials.push(t)
-    log(`produce [${i + 1}/${plan.length}] ${engine} ${size} B: ${fmt(t.msgPerSec)} msg/s delivered`)
+    ctx.step(`produce ${engine} ${size} B: ${fmt(t.msgPerSec)} msg/s delivered`)
   }
   return trials
 }
@@ -306,7 +375,6 @@ async function runConsume(ctx) {
       broker.bootstrapServers, topic, String(messages), String(size), 'fill', ...keyValues(producerConfig(opts)),
     ])
     if (fill.delivered !== messages) throw new Error(`filling ${topic}: ${fill.delivered} of ${messages} delivered`)
-    log(`consume: ${topic} holds ${fmt(messages)} messages of ${size} B in ${partitions} partition(s)`)
     const plan = []
     for (let r = 0; r < opts.repeat; r++) for (const engine of engines) plan.push(engine)
     for (const [i, engine] of plan.entries()) {
@@ -323,9 +391,9 @@ async function runConsume(ctx) {
       if (result.received - result.first < want / 2) {
         throw new Error(`consume ${engine}: ${result.first} of ${result.received} messages came in the first call; use more --messages`)
       }
-      const t = { workload: 'consume', engine, size, messages: want, ...result, msgPerSec: (result.received - result.first) / result.seconds }
+      const t = { workload: 'consume', engine, size, partitions, messages: want, ...result, msgPerSec: (result.received - result.first) / result.seconds }
       trials.push(t)
-      log(`consume ${size} B [${i + 1}/${plan.length}] ${engine}: ${fmt(t.msgPerSec)} msg/s`)
+      ctx.step(`consume ${engine} ${size} B: ${fmt(t.msgPerSec)} msg/s`)
     }
     await broker.deleteTopic(topic)
   }
@@ -340,7 +408,7 @@ async function runE2e(ctx) {
   const configs = e2eConfigs(opts)
   const warmup = Math.min(1, opts.duration / 10)
   const trials = []
-  for (const [i, { engine, size }] of plan.entries()) {
+  for (const { engine, size } of plan) {
     const def = WORKLOADS.e2e.engines[engine]
     const topic = ctx.topic('e2e')
     await broker.createTopic(topic, opts.partitions)
@@ -359,7 +427,7 @@ async function runE2e(ctx) {
     }
     const t = { workload: 'e2e', engine, size, ...result, msgPerSec: result.received / result.seconds }
     trials.push(t)
-    log(`e2e [${i + 1}/${plan.length}] ${engine} ${size} B: p50 ${fmt(t.p50, 2)} ms, p99 ${fmt(t.p99, 2)} ms`)
+    ctx.step(`e2e ${engine} ${size} B: p50 ${fmt(t.p50, 2)} ms, p99 ${fmt(t.p99, 2)} ms`)
   }
   return trials
 }
@@ -426,25 +494,27 @@ function report(opts, workload, summary, brokerLabel) {
   ))
 }
 
-async function main(argv) {
-  const opts = parseOptions(argv)
-  if (opts.help) {
-    process.stdout.write(HELP)
-    return
-  }
+const log = (line) => console.error(`bench: ${line}`)
+
+/** One run of the options' workloads against one broker; prints the tables, returns the results. */
+async function runOnce(opts) {
   const bootstrap = opts.brokers === undefined ? undefined : resolveBrokers(opts.brokers)
-  const log = (line) => console.error(`bench: ${line}`)
   const { librdkafkaVersion } = require('../dist/cjs/index.js')
   const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown cpu'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, librdkafka ${librdkafkaVersion()}`
   const built = {}
   const broker = bootstrap ? await connectReal(bootstrap, opts.replication) : await startMock()
   log(`broker: ${broker.label}`)
+  if (opts.engines.includes('kafkajs') && opts.workloads.includes('produce') && !['none', 'gzip'].includes(opts.compression)) {
+    log(`kafkajs produce trials skipped: kafkajs needs a codec package for ${opts.compression}`)
+  }
   log(`${machine}; the broker shares these cores`)
   let n = 0
+  const progress = makeProgress(opts)
   const ctx = {
     opts,
     broker,
     log,
+    step: progress.step,
     c: (name) => (built[name] ??= buildC(name)),
     topic: (workload) => `bench-${workload}-${process.pid}-${n++}`,
   }
@@ -457,6 +527,7 @@ async function main(argv) {
       results.summary[w] = summarize(opts, w, trials)
     }
   } finally {
+    progress.stop()
     await broker.close()
   }
   console.log(`Machine: ${machine}; the broker shares these cores`)
@@ -464,16 +535,70 @@ async function main(argv) {
     console.log('')
     report(opts, w, results.summary[w], broker.label)
   }
-  if (opts.json) {
-    fs.writeFileSync(opts.json, JSON.stringify(results, null, 2))
-    log(`wrote ${opts.json}`)
+  return results
+}
+
+function write(file, text) {
+  fs.writeFileSync(file, text)
+  log(`wrote ${file}`)
+}
+
+async function main(argv) {
+  const opts = parseOptions(argv)
+  if (opts.help) {
+    process.stdout.write(HELP)
+    return 0
   }
+  if (opts.scenario === undefined) {
+    const results = await runOnce(opts)
+    if (opts.json) write(opts.json, JSON.stringify(results, null, 2))
+    if (opts.chart) write(opts.chart, require('./chart.js').renderChart(results))
+    return 0
+  }
+  // Scenarios: each one's options, then the command line's (which win), parsed like any run.
+  const { loadScenarios, evaluateTargets } = require('./scenario.js')
+  let scenarios
+  try {
+    scenarios = loadScenarios(opts.scenario)
+  } catch (err) {
+    throw new UsageError(err.message)
+  }
+  const rest = argv.filter((a, i) => !a.startsWith('--scenario') && argv[i - 1] !== '--scenario')
+  const planned = scenarios.map((sc) => {
+    try {
+      return { ...sc, opts: parseOptions([...sc.argv, ...rest]) }
+    } catch (err) {
+      throw new UsageError(`scenario ${sc.name}: ${err.message}`)
+    }
+  })
+  const all = []
+  let unmet = 0
+  for (const sc of planned) {
+    console.log(`\n## Scenario ${sc.name}\n`)
+    const results = await runOnce(sc.opts)
+    results.scenario = sc.name
+    results.targets = evaluateTargets(sc.targets, results.summary)
+    if (results.targets.length > 0) {
+      console.log('\nTargets:')
+      for (const t of results.targets) {
+        const got = t.measured.length ? t.measured.map((v) => fmt(v, 2)).join(', ') : 'not measured'
+        console.log(`- ${t.met ? 'met' : 'NOT met'}: ${t.label} (measured ${got})`)
+        if (!t.met) unmet++
+      }
+    }
+    if (opts.chart) write(opts.chart.replace(/\.svg$/, `-${sc.name}.svg`), require('./chart.js').renderChart(results))
+    all.push(results)
+  }
+  if (opts.json) write(opts.json, JSON.stringify({ scenarios: all }, null, 2))
+  return unmet > 0 ? 3 : 0
 }
 
 module.exports = { parseOptions, resolveBrokers, UsageError }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).catch((err) => {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code
+  }, (err) => {
     if (err instanceof UsageError) {
       console.error(`bench: ${err.message}\n\n${HELP}`)
       process.exit(2)

@@ -10,6 +10,10 @@ import { describe, expect, it } from 'vitest'
 const { parsePattern, withEnd, sendTimes, scheduleArg } = require('../bench/schedule.js')
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { parseOptions } = require('../bench/run.js')
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { loadScenarios, evaluateTargets } = require('../bench/scenario.js')
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { renderChart } = require('../bench/chart.js')
 
 const root = path.join(__dirname, '..')
 
@@ -97,12 +101,68 @@ describe('bench options', () => {
   })
 })
 
+describe('bench scenarios', () => {
+  const file = (name: string, text: string) => {
+    const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tk-scenario-')), name)
+    fs.writeFileSync(f, text)
+    return f
+  }
+
+  it('reads the shipped YAML scenarios into command-line options that parse', () => {
+    const scenarios = loadScenarios(path.join(root, 'bench/scenarios.yaml'))
+    expect(scenarios.map((s: { name: string }) => s.name)).toEqual(['high_throughput', 'low_latency', 'mixed_load'])
+    for (const s of scenarios) expect(() => parseOptions(s.argv)).not.toThrow()
+    const mixed = parseOptions(scenarios[2].argv)
+    expect(mixed.schedule).toEqual([
+      { start: 0, rate: 1000 },
+      { start: 4, rate: 20000 },
+      { start: 8, rate: 5000 },
+      { start: 12, rate: 0 },
+    ])
+    expect(loadScenarios(`${path.join(root, 'bench/scenarios.yaml')}:low_latency`)).toHaveLength(1)
+  })
+
+  it('explains a bad scenario file', () => {
+    expect(() => loadScenarios('x.txt')).toThrow(/\.json, \.yaml or \.yml/)
+    expect(() => loadScenarios('/nonexistent/x.json')).toThrow(/cannot read/)
+    expect(() => loadScenarios(file('a.json', '{'))).toThrow(/does not parse/)
+    expect(() => loadScenarios(file('b.yaml', 'other: 1'))).toThrow(/"scenarios" map/)
+    expect(() => loadScenarios(file('c.json', '{"scenarios":{"a":{}}}') + ':b')).toThrow(/no scenario "b".*it has a/)
+    expect(() => loadScenarios(file('d.json', '{"scenarios":{"a":{"options":{"json":"x"}}}}'))).toThrow(/command line/)
+    expect(() => loadScenarios(file('e.json', '{"scenarios":{"a":{"targets":[{"workload":"e2e","engine":"native","metric":"p42","max":1}]}}}'))).toThrow(
+      /metric must be one of/,
+    )
+    expect(() => loadScenarios(file('f.json', '{"scenarios":{"a":{"targets":[{"workload":"e2e","engine":"native","metric":"p99"}]}}}'))).toThrow(/min or max/)
+  })
+
+  it('checks targets against a summary: met, not met, not measured', () => {
+    const summary = {
+      produce: [{ engine: 'native', size: 100, msgPerSec: 2e6, ratios: { c: 0.8 } }],
+      e2e: [{ engine: 'native', size: 100, p99: 3 }],
+    }
+    const r = evaluateTargets(
+      [
+        { workload: 'produce', engine: 'native', metric: 'msgPerSec', min: 1e6 },
+        { workload: 'produce', engine: 'native', metric: 'vsC', min: 0.9 },
+        { workload: 'e2e', engine: 'native', metric: 'p99', max: 5 },
+        { workload: 'consume', engine: 'native', metric: 'msgPerSec', min: 1 },
+      ],
+      summary,
+    )
+    expect(r.map((t: { met: boolean }) => t.met)).toEqual([true, false, true, false])
+    expect(r[1].measured).toEqual([0.8])
+    expect(r[3].measured).toEqual([])
+  })
+})
+
 describe('bench smoke run (mock cluster, tiny counts)', () => {
   it('runs every workload and engine and reports what was delivered and read', { timeout: 240_000 }, () => {
-    const json = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tk-bench-')), 'out.json')
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-bench-'))
+    const json = path.join(dir, 'out.json')
+    const chart = path.join(dir, 'out.svg')
     const r = spawnSync(
       process.execPath,
-      ['bench/run.js', '--messages', '30000', '--repeat', '1', '--sizes', '100', '--batch', '1000', '--kafkajs-share', '1', '--duration', '2', '--rate', '1000', '--json', json],
+      ['bench/run.js', '--messages', '30000', '--repeat', '1', '--sizes', '100', '--batch', '1000', '--kafkajs-share', '1', '--duration', '2', '--rate', '1000', '--json', json, '--chart', chart],
       { cwd: root, encoding: 'utf8', timeout: 230_000 },
     )
     expect(r.stderr).toContain('mock cluster in a separate process')
@@ -127,6 +187,11 @@ describe('bench smoke run (mock cluster, tiny counts)', () => {
     for (const w of ['produce', 'consume', 'e2e']) expect(out.summary[w].length).toBe(engines(w).length)
     const c = out.summary.produce.find((s: { engine: string }) => s.engine === 'c')
     expect(c.ratios.c).toBe(1)
+    // The chart: a bar per engine and workload, and one per engine and percentile for e2e.
+    const svg = fs.readFileSync(chart, 'utf8')
+    expect(svg.startsWith('<svg')).toBe(true)
+    expect(svg.match(/<rect x=/g)?.length).toBe(5 + 4 + 3 * 3)
+    expect(svg).toBe(renderChart(out))
     // The table on stdout names every workload.
     expect(r.stdout).toContain('delivered (acknowledged) messages per second')
     expect(r.stdout).toContain('read from a pre-filled topic')

@@ -11,6 +11,7 @@ runTrial(async () => {
   const producer = kafka.producer({ allowAutoTopicCreation: true })
   await producer.connect()
   const acks = spec.acks === 'all' ? -1 : Number(spec.acks)
+  const compression = spec.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None
   await producer.send({ topic: spec.topic, acks, messages: [{ value: Buffer.alloc(spec.size) }] })
 
   const text = 'x'.repeat(spec.size)
@@ -23,7 +24,7 @@ runTrial(async () => {
   const sendAll = (messages) => {
     const sends = []
     for (let i = 0; i < messages.length; i += perSend) {
-      sends.push(producer.send({ topic: spec.topic, acks, compression: CompressionTypes.None, messages: messages.slice(i, i + perSend) }))
+      sends.push(producer.send({ topic: spec.topic, acks, compression, messages: messages.slice(i, i + perSend) }))
     }
     return Promise.all(sends)
   }
