@@ -53,7 +53,8 @@ function renderChart(results) {
       .flatMap((s) => ['p50', 'p95', 'p99'].map((p) => ({ engine: s.engine, label: `${s.label}  ${p}`, value: s[p] })))
     add(`end-to-end latency, ${size} B values: ms (lower is better)`, rows, 'ms', 2)
   }
-  const footer = `${results.broker}; ${results.machine}`
+  const o = results.options ?? {}
+  const footer = `${results.broker}; acks=${o.acks}, median of ${o.repeat}; ${results.machine}`
   parts.push(`<text x="8" y="${y + 12}" fill="#6b7280" font-size="11">${esc(footer)}</text>`)
   const height = y + 24
   const width = LABEL_W + BAR_W + 150
