@@ -90,11 +90,14 @@ describe('bench options', () => {
     }
   })
 
-  it('exits 2 with the message and the usage on bad input, 0 with --help', () => {
+  it('exits 2 with the message and the usage on bad input, 1 naming an unreachable broker, 0 with --help', { timeout: 90_000 }, () => {
     const bad = spawnSync(process.execPath, ['bench/run.js', '--rate', '0'], { cwd: root, encoding: 'utf8' })
     expect(bad.status).toBe(2)
     expect(bad.stderr).toContain('--rate must be a positive number')
     expect(bad.stderr).toContain('usage: npm run bench')
+    const unreachable = spawnSync(process.execPath, ['bench/run.js', '--brokers', '127.0.0.1:1'], { cwd: root, encoding: 'utf8', timeout: 60_000 })
+    expect(unreachable.status).toBe(1)
+    expect(unreachable.stderr).toContain('cannot reach the cluster at 127.0.0.1:1')
     const help = spawnSync(process.execPath, ['bench/run.js', '--help'], { cwd: root, encoding: 'utf8' })
     expect(help.status).toBe(0)
     expect(help.stdout).toContain('--traffic-pattern')
