@@ -56,6 +56,8 @@ engines
            kafkajs (eachBatch)
   e2e      c (producer thread + consumer_poll), native (produceBatch + consumeBatch),
            kafkajs (send + eachBatch)
+  peers    node-rdkafka (produce, consume) when installed where the bench can require it
+           (npm install --prefix bench node-rdkafka); skipped with a note otherwise
 `
 
 const C_PROGRAMS = { producer: 'producer.c', consumer: 'consumer.c', e2e: 'e2e.c' }
@@ -68,6 +70,7 @@ const WORKLOADS = {
       native: { label: 'turbokafka produceBatch(Buffer[])', script: 'produce-native.js', form: 'array' },
       'native-packed': { label: 'turbokafka produceBatch(packed)', script: 'produce-native.js', form: 'packed' },
       kafkajs: { label: 'kafkajs producer.send', script: 'produce-kafkajs.js' },
+      'node-rdkafka': { label: 'node-rdkafka produce, delivery reports', script: 'produce-node-rdkafka.js', peer: 'node-rdkafka' },
     },
     baselines: { c: 'vs C producev', 'c-batch': 'vs C produce_batch' },
   },
@@ -77,6 +80,7 @@ const WORKLOADS = {
       'c-batch': { label: 'C librdkafka, consume_batch_queue', c: 'consumer', mode: 'batch' },
       native: { label: 'turbokafka consumeBatch', script: 'consume-native.js' },
       kafkajs: { label: 'kafkajs eachBatch', script: 'consume-kafkajs.js' },
+      'node-rdkafka': { label: 'node-rdkafka consume(batch)', script: 'consume-node-rdkafka.js', peer: 'node-rdkafka' },
     },
     baselines: { c: 'vs C consumer_poll', 'c-batch': 'vs C consume_batch_queue' },
   },
@@ -94,6 +98,21 @@ const COMPRESSION = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
 const PRESETS = ['throughput', 'latency', 'durable']
 
 class UsageError extends Error {}
+
+/**
+ * Peer clients run only when installed where the bench can require them (bench/node_modules, or
+ * the project's); they are never needed to install turbokafka. Returns the peer's librdkafka
+ * version, or undefined when it is absent.
+ */
+function peerVersion(name) {
+  try {
+    return require(require.resolve(name, { paths: [__dirname] })).librdkafkaVersion ?? 'unknown'
+  } catch {
+    return undefined
+  }
+}
+const peers = {}
+const peerAvailable = (name) => (name in peers ? peers[name] : (peers[name] = peerVersion(name))) !== undefined
 
 function positiveInt(name, v) {
   const n = Number(v)
@@ -329,7 +348,12 @@ function makeProgress(opts) {
 }
 
 function enginesOf(opts, workload) {
-  return opts.engines.filter((e) => WORKLOADS[workload].engines[e] && !(e === 'kafkajs' && workload === 'produce' && !['none', 'gzip'].includes(opts.compression)))
+  return opts.engines.filter((e) => {
+    const def = WORKLOADS[workload].engines[e]
+    if (!def) return false
+    if (def.peer && !peerAvailable(def.peer)) return false
+    return !(e === 'kafkajs' && workload === 'produce' && !['none', 'gzip'].includes(opts.compression))
+  })
 }
 
 async function runProduce(ctx) {
@@ -508,6 +532,10 @@ async function runOnce(opts) {
     log(`kafkajs produce trials skipped: kafkajs needs a codec package for ${opts.compression}`)
   }
   log(`${machine}; the broker shares these cores`)
+  for (const name of new Set(Object.values(WORKLOADS).flatMap((w) => Object.entries(w.engines).filter(([e, d]) => d.peer && opts.engines.includes(e)).map(([, d]) => d.peer)))) {
+    if (peerAvailable(name)) log(`${name} (peer, librdkafka ${peers[name]}) is installed and runs`)
+    else log(`${name}: not installed, skipped (a peer: npm install --prefix bench ${name} to compare)`)
+  }
   let n = 0
   const progress = makeProgress(opts)
   const ctx = {

@@ -165,7 +165,7 @@ describe('bench smoke run (mock cluster, tiny counts)', () => {
     const chart = path.join(dir, 'out.svg')
     const r = spawnSync(
       process.execPath,
-      ['bench/run.js', '--messages', '30000', '--repeat', '1', '--sizes', '100', '--batch', '1000', '--kafkajs-share', '1', '--duration', '2', '--rate', '1000', '--json', json, '--chart', chart],
+      ['bench/run.js', '--engines', 'c,c-batch,native,native-packed,kafkajs', '--messages', '30000', '--repeat', '1', '--sizes', '100', '--batch', '1000', '--kafkajs-share', '1', '--duration', '2', '--rate', '1000', '--json', json, '--chart', chart],
       { cwd: root, encoding: 'utf8', timeout: 230_000 },
     )
     expect(r.stderr).toContain('mock cluster in a separate process')
@@ -199,5 +199,33 @@ describe('bench smoke run (mock cluster, tiny counts)', () => {
     expect(r.stdout).toContain('delivered (acknowledged) messages per second')
     expect(r.stdout).toContain('read from a pre-filled topic')
     expect(r.stdout).toContain('End-to-end latency')
+  })
+
+  it('runs a peer client when it is installed where the bench finds it, and says it is skipped when not', { timeout: 120_000 }, () => {
+    let installed = true
+    try {
+      require.resolve('node-rdkafka', { paths: [path.join(root, 'bench')] })
+    } catch {
+      installed = false
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-peer-'))
+    const json = path.join(dir, 'out.json')
+    const r = spawnSync(
+      process.execPath,
+      ['bench/run.js', '--workloads', 'produce,consume', '--engines', 'c,node-rdkafka', '--messages', '30000', '--repeat', '1', '--sizes', '100', '--batch', '1000', '--json', json],
+      { cwd: root, encoding: 'utf8', timeout: 110_000 },
+    )
+    expect(r.status, r.stderr).toBe(0)
+    const trials = JSON.parse(fs.readFileSync(json, 'utf8')).trials.filter((t: { engine: string }) => t.engine === 'node-rdkafka')
+    if (installed) {
+      expect(r.stderr).toMatch(/node-rdkafka \(peer, librdkafka [\d.]+\) is installed and runs/)
+      expect(trials.map((t: { workload: string; delivered?: number; received?: number }) => [t.workload, t.delivered ?? t.received])).toEqual([
+        ['produce', 30000],
+        ['consume', 30000],
+      ])
+    } else {
+      expect(r.stderr).toContain('node-rdkafka: not installed, skipped')
+      expect(trials).toEqual([])
+    }
   })
 })

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// One consume trial of node-rdkafka (a peer, when installed in the bench's dependencies): a
+// KafkaConsumer in a fresh group calling consume(batch) until spec.messages have arrived. Prints
+// one JSON line like the other consume trials.
+'use strict'
+const Kafka = require('node-rdkafka')
+const { consumeCounter, runTrial } = require('./common.js')
+
+runTrial(async () => {
+  const spec = JSON.parse(process.argv[2])
+  const { 'auto.offset.reset': reset, ...global } = spec.config
+  const consumer = new Kafka.KafkaConsumer(
+    { 'bootstrap.servers': spec.bootstrapServers, 'group.id': spec.group, ...global },
+    { 'auto.offset.reset': reset },
+  )
+  await new Promise((resolve, reject) => {
+    consumer.once('ready', resolve)
+    consumer.connect({ timeout: 10_000 }, (err) => err && reject(err))
+  })
+  consumer.subscribe([spec.topic])
+  consumer.setDefaultConsumeTimeout(100)
+  const counter = consumeCounter(spec.messages)
+  let failed
+  counter.done.catch((err) => (failed = err))
+  while (counter.received < spec.messages && !failed) {
+    const batch = await new Promise((resolve, reject) => consumer.consume(spec.batch, (err, m) => (err ? reject(err) : resolve(m))))
+    let bytes = 0
+    for (const m of batch) bytes += m.value.length
+    counter.add(batch.length, bytes)
+  }
+  if (failed) throw failed
+  const result = counter.result()
+  await new Promise((resolve) => consumer.disconnect(resolve))
+  return result
+})
