@@ -20,7 +20,7 @@ const root = path.join(__dirname, '..')
 const HELP = `usage: npm run bench -- [options]
 
   --workloads LIST    produce,consume,e2e (default: all three)
-  --sizes LIST        value sizes in bytes (default 100,1024)
+  --sizes LIST        value sizes in bytes (default 100,1024); --size N for one
   --messages N        messages per produce or consume trial for the librdkafka engines (default
                       2000000; a quarter of that for values of 1 KiB and more)
   --kafkajs-share F   fraction of --messages for kafkajs produce trials, which are much slower
@@ -38,7 +38,9 @@ const HELP = `usage: npm run bench -- [options]
                       latency or durable; the C baseline gets the same librdkafka keys
   --rate R            e2e: messages per second (default 10000)
   --traffic-pattern P e2e: "second:rate,..." steps instead of one --rate (e.g. 0:1000,5:20000)
-  --duration S        e2e: seconds of sending per trial (default 10; the first second is warm-up)
+  --duration S        e2e: seconds of sending per trial (default 10; the first second is warm-up).
+                      produce and consume trials are sized by --messages instead, so that what
+                      was delivered or read can be checked against what was sent
   --replication N     replication factor of the topics on a real cluster (default 1)
   --brokers B         a running cluster instead of the embedded mock one: host:port[,host:port...],
                       or the name of a cluster started by \`npm run kafka:start\` (e.g. single)
@@ -137,7 +139,8 @@ function parseOptions(argv) {
       args: argv,
       options: {
         workloads: { type: 'string', default: 'produce,consume,e2e' },
-        sizes: { type: 'string', default: '100,1024' },
+        sizes: { type: 'string' },
+        size: { type: 'string' },
         messages: { type: 'string', default: '2000000' },
         'kafkajs-share': { type: 'string', default: '0.1' },
         repeat: { type: 'string', default: '3' },
@@ -191,7 +194,8 @@ function parseOptions(argv) {
     throw err instanceof UsageError ? err : new UsageError(`--traffic-pattern: ${err.message}`)
   }
   const duration = positiveNumber('duration', parsed.duration)
-  const sizes = list(parsed.sizes).map((s) => positiveInt('sizes', s))
+  if (parsed.size !== undefined && parsed.sizes !== undefined) throw new UsageError('--size and --sizes exclude each other')
+  const sizes = parsed.size !== undefined ? [positiveInt('size', parsed.size)] : list(parsed.sizes ?? '100,1024').map((s) => positiveInt('sizes', s))
   if (workloads.includes('e2e') && sizes.some((s) => s < 16)) {
     throw new UsageError('e2e needs values of at least 16 bytes (a send time and a sequence number)')
   }

@@ -54,6 +54,7 @@ describe('bench options', () => {
     const o = parseOptions([])
     expect(o.workloads).toEqual(['produce', 'consume', 'e2e'])
     expect(o.sizes).toEqual([100, 1024])
+    expect(parseOptions(['--size', '512']).sizes).toEqual([512])
     expect(o.schedule).toEqual([
       { start: 0, rate: 10000 },
       { start: 10, rate: 0 },
@@ -74,6 +75,8 @@ describe('bench options', () => {
       [['--workloads', 'produce,replay'], /unknown workload "replay"/],
       [['--replication', '3'], /--replication needs --brokers/],
       [['--sizes', '8'], /at least 16 bytes/],
+      [['--size', '100', '--sizes', '100'], /exclude each other/],
+      [['--size=0'], /--size must be a positive integer/],
       [['--brokers', 'no-such-cluster'], /neither host:port nor a running cluster/],
     ]
     for (const [args, message] of bad) {
