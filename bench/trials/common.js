@@ -132,6 +132,58 @@ async function sendOnSchedule(times, send) {
   return Promise.all(pending)
 }
 
+/**
+ * What both e2e trials share. Each value carries the time it was due (performance.now() ms, a
+ * double at byte 0) and its sequence number (uint32 at byte 8). `stamp` writes them, `receive`
+ * records one consumed value at `now`, `result` builds the trial's JSON line.
+ */
+function e2eTracker(spec, times) {
+  const { performance } = require('node:perf_hooks')
+  const seen = new Uint8Array(times.length)
+  const latencies = []
+  const t = { received: 0, duplicates: 0, delivered: 0, failed: 0, startMs: 0, lastAt: 0 }
+  const cpu0 = process.cpuUsage()
+  return Object.assign(t, {
+    stamp(i, startMs) {
+      t.startMs = startMs
+      const value = Buffer.alloc(spec.size, 'x')
+      value.writeDoubleLE(startMs + times[i] * 1000, 0)
+      value.writeUInt32LE(i, 8)
+      return value
+    },
+    receive(value, now) {
+      const seq = value.readUInt32LE(8)
+      if (seq >= times.length || seen[seq]) {
+        t.duplicates++
+        return
+      }
+      seen[seq] = 1
+      t.received++
+      t.lastAt = now
+      if (times[seq] >= spec.warmup) latencies.push(now - value.readDoubleLE(0))
+    },
+    get complete() {
+      return t.received >= times.length
+    },
+    now: () => performance.now(),
+    result() {
+      const cpu = process.cpuUsage(cpu0)
+      return {
+        sent: times.length,
+        delivered: t.delivered,
+        failed: t.failed,
+        received: t.received,
+        duplicates: t.duplicates,
+        counted: latencies.length,
+        seconds: (t.lastAt - t.startMs) / 1000,
+        ...percentiles(latencies),
+        cpuSeconds: (cpu.user + cpu.system) / 1e6,
+        peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+      }
+    },
+  })
+}
+
 /** Runs a trial's main function and prints its result, or fails the process. */
 function runTrial(main) {
   main().then(
@@ -143,4 +195,4 @@ function runTrial(main) {
   )
 }
 
-module.exports = { produceAll, consumeCounter, percentiles, sendOnSchedule, runTrial }
+module.exports = { produceAll, consumeCounter, e2eTracker, percentiles, sendOnSchedule, runTrial }
