@@ -141,9 +141,14 @@ function e2eTracker(spec, times) {
   const { performance } = require('node:perf_hooks')
   const seen = new Uint8Array(times.length)
   const latencies = []
-  const t = { received: 0, duplicates: 0, delivered: 0, failed: 0, startMs: 0, lastAt: 0 }
   const cpu0 = process.cpuUsage()
-  return Object.assign(t, {
+  const t = {
+    received: 0,
+    duplicates: 0,
+    delivered: 0,
+    failed: 0,
+    startMs: 0,
+    lastAt: 0,
     stamp(i, startMs) {
       t.startMs = startMs
       const value = Buffer.alloc(spec.size, 'x')
@@ -181,7 +186,8 @@ function e2eTracker(spec, times) {
         peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
       }
     },
-  })
+  }
+  return t
 }
 
 /** Runs a trial's main function and prints its result, or fails the process. */
