@@ -8,6 +8,7 @@ const LABEL_W = 330
 const BAR_W = 420
 
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+/** A number with thousands separators and `d` decimals, as every table and chart shows it. */
 const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
 
 /** One block: a title, then one bar per row scaled to the block's largest value. */
@@ -67,4 +68,4 @@ function renderChart(results) {
   ].join('\n')
 }
 
-module.exports = { renderChart }
+module.exports = { fmt, renderChart }

@@ -13,6 +13,7 @@ const path = require('node:path')
 const { parseArgs } = require('node:util')
 
 const { connectReal, partitionsToHold, startMock } = require('./broker.js')
+const { fmt, renderChart } = require('./chart.js')
 const { parsePattern, scheduleArg, withEnd } = require('./schedule.js')
 
 const root = path.join(__dirname, '..')
@@ -315,21 +316,12 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
 
-function fmt(n, digits = 0) {
-  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
-}
-
 /**
  * Progress on stderr: a bar (cli-progress) on a terminal outside CI, otherwise one line per trial.
  * `step(line)` marks one trial done.
  */
 function makeProgress(opts) {
-  const trials = { produce: 0, consume: 0, e2e: 0 }
-  const per = opts.repeat * opts.sizes.length
-  trials.produce = per * enginesOf(opts, 'produce').length
-  trials.consume = per * enginesOf(opts, 'consume').length
-  trials.e2e = per * enginesOf(opts, 'e2e').length
-  const total = opts.workloads.reduce((n, w) => n + trials[w], 0)
+  const total = opts.workloads.reduce((n, w) => n + opts.repeat * opts.sizes.length * enginesOf(opts, w).length, 0)
   let bar
   if (process.stderr.isTTY && !process.env.CI) {
     try {
@@ -351,22 +343,29 @@ function makeProgress(opts) {
   }
 }
 
+/** kafkajs compresses with gzip only, unless the application installs a codec package. */
+const kafkajsLacksCodec = (opts) => !['none', 'gzip'].includes(opts.compression)
+
 function enginesOf(opts, workload) {
   return opts.engines.filter((e) => {
     const def = WORKLOADS[workload].engines[e]
     if (!def) return false
     if (def.peer && !peerAvailable(def.peer)) return false
-    return !(e === 'kafkajs' && workload === 'produce' && !['none', 'gzip'].includes(opts.compression))
+    return !(e === 'kafkajs' && workload === 'produce' && kafkajsLacksCodec(opts))
   })
 }
 
-async function runProduce(ctx) {
-  const { opts, broker, log } = ctx
-  const engines = enginesOf(opts, 'produce')
+/** Trials of a workload that runs every engine at every size: engines alternate, repeats last. */
+function planTrials(opts, engines) {
   const plan = []
   for (let r = 0; r < opts.repeat; r++) for (const size of opts.sizes) for (const engine of engines) plan.push({ engine, size })
+  return plan
+}
+
+async function runProduce(ctx) {
+  const { opts, broker } = ctx
   const trials = []
-  for (const { engine, size } of plan) {
+  for (const { engine, size } of planTrials(opts, enginesOf(opts, 'produce'))) {
     const def = WORKLOADS.produce.engines[engine]
     const messages = scaled(opts, engine, size)
     const topic = ctx.topic('produce')
@@ -391,7 +390,7 @@ async function runProduce(ctx) {
 }
 
 async function runConsume(ctx) {
-  const { opts, broker, log } = ctx
+  const { opts, broker } = ctx
   const engines = enginesOf(opts, 'consume')
   const trials = []
   for (const size of opts.sizes) {
@@ -407,19 +406,18 @@ async function runConsume(ctx) {
     for (let r = 0; r < opts.repeat; r++) for (const engine of engines) plan.push(engine)
     for (const [i, engine] of plan.entries()) {
       const def = WORKLOADS.consume.engines[engine]
-      const want = messages
       const group = `${topic}-g${i}`
       const result = def.c
-        ? spawnTrial(`consume ${engine}`, ctx.c(def.c), [broker.bootstrapServers, topic, String(want), group, def.mode, ...keyValues(consumerConfig())])
+        ? spawnTrial(`consume ${engine}`, ctx.c(def.c), [broker.bootstrapServers, topic, String(messages), group, def.mode, ...keyValues(consumerConfig())])
         : nodeTrial(`consume ${engine}`, def.script, {
-            bootstrapServers: broker.bootstrapServers, topic, group, messages: want, batch: opts.batch, config: consumerConfig(),
+            bootstrapServers: broker.bootstrapServers, topic, group, messages, batch: opts.batch, config: consumerConfig(),
           })
-      if (result.received < want) throw new Error(`consume ${engine}: ${result.received} of ${want} messages received`)
+      if (result.received < messages) throw new Error(`consume ${engine}: ${result.received} of ${messages} messages received`)
       if (result.bytes < result.received * size) throw new Error(`consume ${engine}: ${result.bytes} bytes for ${result.received} messages`)
-      if (result.received - result.first < want / 2) {
+      if (result.received - result.first < messages / 2) {
         throw new Error(`consume ${engine}: ${result.first} of ${result.received} messages came in the first call; use more --messages`)
       }
-      const t = { workload: 'consume', engine, size, partitions, messages: want, ...result, msgPerSec: (result.received - result.first) / result.seconds }
+      const t = { workload: 'consume', engine, size, partitions, messages, ...result, msgPerSec: (result.received - result.first) / result.seconds }
       trials.push(t)
       ctx.step(`consume ${engine} ${size} B: ${fmt(t.msgPerSec)} msg/s`)
     }
@@ -429,14 +427,11 @@ async function runConsume(ctx) {
 }
 
 async function runE2e(ctx) {
-  const { opts, broker, log } = ctx
-  const engines = enginesOf(opts, 'e2e')
-  const plan = []
-  for (let r = 0; r < opts.repeat; r++) for (const size of opts.sizes) for (const engine of engines) plan.push({ engine, size })
+  const { opts, broker } = ctx
   const configs = e2eConfigs(opts)
   const warmup = Math.min(1, opts.duration / 10)
   const trials = []
-  for (const { engine, size } of plan) {
+  for (const { engine, size } of planTrials(opts, enginesOf(opts, 'e2e'))) {
     const def = WORKLOADS.e2e.engines[engine]
     const topic = ctx.topic('e2e')
     await broker.createTopic(topic, opts.partitions)
@@ -532,11 +527,12 @@ async function runOnce(opts) {
   const built = {}
   const broker = bootstrap ? await connectReal(bootstrap, opts.replication) : await startMock()
   log(`broker: ${broker.label}`)
-  if (opts.engines.includes('kafkajs') && opts.workloads.includes('produce') && !['none', 'gzip'].includes(opts.compression)) {
+  if (opts.engines.includes('kafkajs') && opts.workloads.includes('produce') && kafkajsLacksCodec(opts)) {
     log(`kafkajs produce trials skipped: kafkajs needs a codec package for ${opts.compression}`)
   }
   log(`${machine}; the broker shares these cores`)
-  for (const name of new Set(Object.values(WORKLOADS).flatMap((w) => Object.entries(w.engines).filter(([e, d]) => d.peer && opts.engines.includes(e)).map(([, d]) => d.peer)))) {
+  const wantedPeers = Object.values(WORKLOADS).flatMap((w) => opts.engines.map((e) => w.engines[e]?.peer).filter(Boolean))
+  for (const name of new Set(wantedPeers)) {
     if (peerAvailable(name)) log(`${name} (peer, librdkafka ${peers[name]}) is installed and runs`)
     else log(`${name}: not installed, skipped (a peer: npm install --prefix bench ${name} to compare)`)
   }
@@ -545,7 +541,6 @@ async function runOnce(opts) {
   const ctx = {
     opts,
     broker,
-    log,
     step: progress.step,
     c: (name) => (built[name] ??= buildC(name)),
     topic: (workload) => `bench-${workload}-${process.pid}-${n++}`,
@@ -584,7 +579,7 @@ async function main(argv) {
   if (opts.scenario === undefined) {
     const results = await runOnce(opts)
     if (opts.json) write(opts.json, JSON.stringify(results, null, 2))
-    if (opts.chart) write(opts.chart, require('./chart.js').renderChart(results))
+    if (opts.chart) write(opts.chart, renderChart(results))
     return 0
   }
   // Scenarios: each one's options, then the command line's (which win), parsed like any run.
@@ -618,7 +613,7 @@ async function main(argv) {
         if (!t.met) unmet++
       }
     }
-    if (opts.chart) write(opts.chart.replace(/\.svg$/, `-${sc.name}.svg`), require('./chart.js').renderChart(results))
+    if (opts.chart) write(opts.chart.replace(/\.svg$/, `-${sc.name}.svg`), renderChart(results))
     all.push(results)
   }
   if (opts.json) write(opts.json, JSON.stringify({ scenarios: all }, null, 2))

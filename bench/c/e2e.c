@@ -29,6 +29,11 @@ static rd_kafka_t *producer;
 static rd_kafka_topic_t *producer_topic;
 static volatile long delivered, failed;
 
+/* Messages segment k sends: its length times its rate, rounded down (as bench/schedule.js). */
+static long segment_count(int k) {
+  return (long)((segments[k + 1].start - segments[k].start) * segments[k].rate);
+}
+
 static long parse_schedule(const char *s) {
   char *copy = strdup(s), *save = NULL;
   for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -39,13 +44,11 @@ static long parse_schedule(const char *s) {
   free(copy);
   if (nsegments < 2 || segments[nsegments - 1].rate != 0) die("schedule", "must end with <end>:0");
   long n = 0;
-  for (int k = 0; k + 1 < nsegments; k++) n += (long)((segments[k + 1].start - segments[k].start) * segments[k].rate);
+  for (int k = 0; k + 1 < nsegments; k++) n += segment_count(k);
   scheduled = malloc(sizeof(double) * (n > 0 ? n : 1));
   long i = 0;
-  for (int k = 0; k + 1 < nsegments; k++) {
-    const long m = (long)((segments[k + 1].start - segments[k].start) * segments[k].rate);
-    for (long j = 0; j < m; j++) scheduled[i++] = segments[k].start + j / segments[k].rate;
-  }
+  for (int k = 0; k + 1 < nsegments; k++)
+    for (long j = 0, m = segment_count(k); j < m; j++) scheduled[i++] = segments[k].start + j / segments[k].rate;
   return n;
 }
 

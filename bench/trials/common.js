@@ -3,6 +3,12 @@
 // acknowledged, counting consumed messages, latency percentiles, and the one JSON line a trial
 // prints.
 
+/** CPU seconds (user + system) since `cpu0` and this process's peak RSS in MB. */
+function resources(cpu0) {
+  const cpu = process.cpuUsage(cpu0)
+  return { cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) }
+}
+
 /**
  * Sends `total` messages in batches of `batch`, keeping `inflight` batches outstanding.
  * `send(n)` sends the next n messages and resolves to { delivered, failed, firstError }.
@@ -32,13 +38,7 @@ async function produceAll({ total, batch, inflight, send }) {
     next()
   })
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9
-  const cpu = process.cpuUsage(cpu0)
-  return {
-    ...result,
-    seconds,
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-  }
+  return { ...result, seconds, ...resources(cpu0) }
 }
 
 /**
@@ -84,18 +84,34 @@ function consumeCounter(total, idleMs = 60_000) {
     },
     result() {
       const end = process.hrtime.bigint()
-      const cpu = process.cpuUsage(cpu0)
       return {
         received,
         first,
         bytes,
         seconds: Number(end - t0) / 1e9,
         startSeconds: Number(t0 - started) / 1e9,
-        cpuSeconds: (cpu.user + cpu.system) / 1e6,
-        peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+        ...resources(cpu0),
       }
     },
   }
+}
+
+/**
+ * The loop of a pull-based consume trial: calls `next()` for a batch of messages until `total`
+ * have arrived, touching every value as an application would, and returns the counter's result.
+ */
+async function consumeUntil(total, next) {
+  const counter = consumeCounter(total)
+  let failed
+  counter.done.catch((err) => (failed = err))
+  while (counter.received < total && !failed) {
+    const batch = await next()
+    let bytes = 0
+    for (const m of batch) bytes += m.value.length
+    counter.add(batch.length, bytes)
+  }
+  if (failed) throw failed
+  return counter.result()
 }
 
 /** p50, p95, p99, p99.9 and max of latencies in ms. */
@@ -172,7 +188,6 @@ function e2eTracker(spec, times) {
     },
     now: () => performance.now(),
     result() {
-      const cpu = process.cpuUsage(cpu0)
       return {
         sent: times.length,
         delivered: t.delivered,
@@ -182,8 +197,7 @@ function e2eTracker(spec, times) {
         counted: latencies.length,
         seconds: (t.lastAt - t.startMs) / 1000,
         ...percentiles(latencies),
-        cpuSeconds: (cpu.user + cpu.system) / 1e6,
-        peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+        ...resources(cpu0),
       }
     },
   }
@@ -201,4 +215,4 @@ function runTrial(main) {
   )
 }
 
-module.exports = { produceAll, consumeCounter, e2eTracker, percentiles, sendOnSchedule, runTrial }
+module.exports = { produceAll, consumeCounter, consumeUntil, e2eTracker, percentiles, sendOnSchedule, runTrial }

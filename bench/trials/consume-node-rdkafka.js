@@ -4,7 +4,7 @@
 // one JSON line like the other consume trials.
 'use strict'
 const Kafka = require('node-rdkafka')
-const { consumeCounter, runTrial } = require('./common.js')
+const { consumeUntil, runTrial } = require('./common.js')
 
 runTrial(async () => {
   const spec = JSON.parse(process.argv[2])
@@ -19,17 +19,9 @@ runTrial(async () => {
   })
   consumer.subscribe([spec.topic])
   consumer.setDefaultConsumeTimeout(100)
-  const counter = consumeCounter(spec.messages)
-  let failed
-  counter.done.catch((err) => (failed = err))
-  while (counter.received < spec.messages && !failed) {
-    const batch = await new Promise((resolve, reject) => consumer.consume(spec.batch, (err, m) => (err ? reject(err) : resolve(m))))
-    let bytes = 0
-    for (const m of batch) bytes += m.value.length
-    counter.add(batch.length, bytes)
-  }
-  if (failed) throw failed
-  const result = counter.result()
+  const result = await consumeUntil(spec.messages, () =>
+    new Promise((resolve, reject) => consumer.consume(spec.batch, (err, m) => (err ? reject(err) : resolve(m)))),
+  )
   await new Promise((resolve) => consumer.disconnect(resolve))
   return result
 })
