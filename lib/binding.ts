@@ -105,10 +105,18 @@ function packageRoot(): string {
   throw new Error(`turbokafka: cannot find the package root above ${__dirname}`)
 }
 
-function explain(err: unknown, root: string): Error {
+/**
+ * Set to the path of a turbokafka .node file to load that file instead of searching prebuilds/
+ * and build/ (a custom build, or a test that makes the native engine unavailable).
+ */
+export const NATIVE_PATH_ENV = 'TURBOKAFKA_NATIVE_PATH'
+
+function explain(err: unknown, root: string, forced: string | undefined): Error {
   const message = err instanceof Error ? err.message : String(err)
   let hint: string
-  if (/No native build was found/.test(message)) {
+  if (forced !== undefined && /Cannot find module|ENOENT/.test(message)) {
+    hint = `${NATIVE_PATH_ENV} points at ${forced}, which does not exist. Unset it to use the package's own binary.`
+  } else if (/No native build was found/.test(message)) {
     hint =
       `there is no prebuilt binary for ${process.platform}-${process.arch} and no local build in ${root}/build. ` +
       `Build from source with \`npm rebuild turbokafka\` (needs a C++ compiler, pkg-config and librdkafka's ` +
@@ -121,24 +129,38 @@ function explain(err: unknown, root: string): Error {
   } else {
     hint = 'the native addon failed to load.'
   }
-  const e = new Error(`turbokafka: ${hint}\n  loader said: ${message}`, { cause: err })
-  return e
+  return new Error(`turbokafka: ${hint}\n  loader said: ${message}`, { cause: err })
 }
 
 let cached: Binding | undefined
 let failure: Error | undefined
 
-/** Loads the addon once (prebuilds/ first, then build/). Throws an explanation when it cannot. */
+/**
+ * Loads the addon once (prebuilds/ first, then build/, or the file named by
+ * TURBOKAFKA_NATIVE_PATH). Throws an explanation when it cannot, and the same one on every later
+ * call.
+ */
 export function binding(): Binding {
   if (cached) return cached
   if (failure) throw failure
   const root = packageRoot()
+  const forced = process.env[NATIVE_PATH_ENV] || undefined
   try {
-    const load = createRequire(__filename)('node-gyp-build') as (dir: string) => Binding
-    cached = load(root)
+    const req = createRequire(__filename)
+    cached = forced !== undefined ? (req(path.resolve(forced)) as Binding) : (req('node-gyp-build') as (dir: string) => Binding)(root)
     return cached
   } catch (err) {
-    failure = explain(err, root)
+    failure = explain(err, root, forced)
     throw failure
+  }
+}
+
+/** The loader's error if the native addon cannot load, otherwise undefined (loads it if needed). */
+export function bindingError(): Error | undefined {
+  try {
+    binding()
+    return undefined
+  } catch (err) {
+    return err as Error
   }
 }

@@ -34,8 +34,17 @@ export const PRESETS: Readonly<Record<Preset, Readonly<Record<string, ConfigValu
   },
 }
 
+/**
+ * Which client does the work. `native`: librdkafka through the addon. `kafkajs`: kafkajs, same
+ * API (docs/engines.md lists the differences). `auto` (the default): native, or kafkajs with one
+ * warning when the addon cannot load.
+ */
+export type Engine = 'native' | 'kafkajs' | 'auto'
+
 /** Options turbokafka itself reads; everything else in a config object goes to librdkafka. */
 export interface ProducerOptions {
+  /** `auto` by default: native, falling back to kafkajs (with a warning) if the addon cannot load. */
+  engine?: Engine
   /** Settings to start from (default `durable`). */
   preset?: Preset
   /**
@@ -48,12 +57,14 @@ export interface ProducerOptions {
 /** librdkafka's configuration keys (see its CONFIGURATION.md) plus turbokafka's own options. */
 export type ProducerConfig = ProducerOptions & { [key: string]: ConfigValue | undefined }
 
-const OWN_KEYS = new Set(['preset', 'exitFlushTimeoutMs'])
+const OWN_KEYS = new Set(['preset', 'exitFlushTimeoutMs', 'engine'])
+const ENGINES: readonly Engine[] = ['native', 'kafkajs', 'auto']
 
 export interface ResolvedProducerConfig {
   librdkafka: Record<string, string>
   preset: Preset
   exitFlushTimeoutMs: number
+  engine: Engine
 }
 
 function isAllAcks(v: ConfigValue): boolean {
@@ -72,6 +83,7 @@ export function resolveProducerConfig(config: ProducerConfig | undefined): Resol
       key: 'preset',
     })
   }
+  const engine = checkEngine(config.engine)
   const exitFlushTimeoutMs = config.exitFlushTimeoutMs ?? 1000
   if (!Number.isInteger(exitFlushTimeoutMs) || exitFlushTimeoutMs < 0 || exitFlushTimeoutMs > 2 ** 31 - 1) {
     throw invalidArg(`config "exitFlushTimeoutMs": must be a non-negative integer (got ${describe(exitFlushTimeoutMs)})`, {
@@ -96,7 +108,15 @@ export function resolveProducerConfig(config: ProducerConfig | undefined): Resol
     )
   }
 
-  return { librdkafka: asStrings(merged), preset, exitFlushTimeoutMs }
+  return { librdkafka: asStrings(merged), preset, exitFlushTimeoutMs, engine }
+}
+
+function checkEngine(engine: unknown): Engine {
+  if (engine === undefined) return 'auto'
+  if (typeof engine !== 'string' || !(ENGINES as readonly string[]).includes(engine)) {
+    throw invalidArg(`config "engine": must be one of ${ENGINES.join(', ')} (got ${describe(engine)})`, { key: 'engine' })
+  }
+  return engine as Engine
 }
 
 /** The librdkafka keys of `config` (all but `own`), type-checked. */
@@ -118,10 +138,18 @@ function asStrings(config: Record<string, ConfigValue>): Record<string, string> 
   return out
 }
 
-/** librdkafka consumer keys (see its CONFIGURATION.md); `group.id` is required. */
-export type ConsumerConfig = { 'group.id': string } & { [key: string]: ConfigValue | undefined }
+/** librdkafka consumer keys (see its CONFIGURATION.md) plus `engine`; `group.id` is required. */
+export type ConsumerConfig = { 'group.id': string; engine?: Engine } & { [key: string]: ConfigValue | undefined }
 
-export function resolveConsumerConfig(config: ConsumerConfig | undefined): Record<string, string> {
+export interface ResolvedConsumerConfig {
+  /** What the native engine passes to librdkafka: the user's keys over CONSUMER_DEFAULTS. */
+  librdkafka: Record<string, string>
+  /** What the kafkajs engine translates: the user's keys and the client id. */
+  kafkajs: Record<string, string>
+  engine: Engine
+}
+
+export function resolveConsumerConfig(config: ConsumerConfig | undefined): ResolvedConsumerConfig {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
     throw invalidArg('consumer config must be an object of librdkafka keys')
   }
@@ -129,7 +157,13 @@ export function resolveConsumerConfig(config: ConsumerConfig | undefined): Recor
   if (typeof groupId !== 'string' || groupId.length === 0) {
     throw invalidArg(`config "group.id": a consumer needs a non-empty group id (got ${describe(groupId)})`, { key: 'group.id' })
   }
-  return asStrings({ ...CONSUMER_DEFAULTS, ...librdkafkaKeys(config, new Set()) })
+  const engine = checkEngine(config.engine)
+  const keys = librdkafkaKeys(config, new Set(['engine']))
+  return {
+    librdkafka: asStrings({ ...CONSUMER_DEFAULTS, ...keys }),
+    kafkajs: asStrings({ 'client.id': CONSUMER_DEFAULTS['client.id']!, ...keys }),
+    engine,
+  }
 }
 
 /**

@@ -1,11 +1,12 @@
 import { EventEmitter } from 'node:events'
 
-import { emitSafely } from './emit'
-
-import { binding, type NativeConsumedBatch, type NativeConsumer, type TopicPartitionOffset } from './binding'
-import { checkInt, forget, MAX_MS, reachCluster, releaseAtExit } from './client'
+import type { TopicPartitionOffset } from './binding'
+import { checkInt, MAX_MS } from './client'
 import { describe, resolveConsumerConfig, type ConsumerConfig } from './config'
+import { resolveEngine } from './engine'
 import { invalidArg, KafkaError, stateError } from './errors'
+import { KafkajsConsumerEngine } from './kafkajs/consumer'
+import { NativeConsumerEngine } from './native/consumer'
 import type { LogEntry } from './types'
 
 /** One consumed message. Offsets and timestamps are numbers: exact below 2^53. */
@@ -47,10 +48,30 @@ export interface ConsumerEvents {
   stats: [stats: Record<string, unknown>]
 }
 
-const NO_HEADERS: Array<[string, Buffer | null]> = Object.freeze([]) as never
-const RECHECK_MS = 50
-// Layout of a consumed batch's meta array: see native/consumer.cc.
-const W = 9
+/**
+ * What a Consumer asks of its engine. The Consumer checks arguments and state (and runs one
+ * consume at a time); engines may throw anything, the Consumer turns it into a KafkaError.
+ */
+export interface ConsumerEngine {
+  readonly name: 'native' | 'kafkajs'
+  connect(timeoutMs: number): Promise<void>
+  subscribe(topics: ReadonlyArray<string | RegExp>): void
+  unsubscribe(): void
+  assign(partitions: TopicPartitionOffset[]): void
+  unassign(): void
+  assignment(): TopicPartition[]
+  consume(max: number, timeoutMs: number): Promise<ConsumedMessage[]>
+  /** `offsets` null: the positions of everything consumed so far. */
+  commit(offsets: TopicPartitionOffset[] | null, async: boolean): Promise<void>
+  seek(positions: TopicPartitionOffset[], timeoutMs: number): Promise<void>
+  pause(partitions: TopicPartitionOffset[]): void
+  resume(partitions: TopicPartitionOffset[]): void
+  /** `partitions` undefined: the assignment. */
+  position(partitions: TopicPartitionOffset[] | undefined): TopicPartitionPosition[]
+  committed(partitions: TopicPartitionOffset[] | undefined, timeoutMs: number): Promise<TopicPartitionPosition[]>
+  watermarks(topic: string, partition: number, timeoutMs: number): Promise<{ low: number; high: number }>
+  close(timeoutMs: number): Promise<void>
+}
 
 function checkPartitions(list: unknown, withOffsets: boolean): TopicPartitionOffset[] {
   if (!Array.isArray(list)) throw invalidArg(`expected an array of { topic, partition${withOffsets ? ', offset' : ''} }`)
@@ -76,7 +97,8 @@ function key(tp: TopicPartition): string {
 }
 
 /**
- * A Kafka consumer in a consumer group, over librdkafka. Messages come in batches:
+ * A Kafka consumer in a consumer group, over librdkafka (or kafkajs: see `engine`). Messages come
+ * in batches:
  *
  * ```ts
  * const consumer = new Consumer({ 'bootstrap.servers': servers, 'group.id': 'g1', 'enable.auto.commit': false })
@@ -88,33 +110,33 @@ function key(tp: TopicPartition): string {
  * ```
  */
 export class Consumer extends EventEmitter<ConsumerEvents> {
-  readonly #native: NativeConsumer
-  readonly #wake: { fn: (() => void) | undefined }
-  readonly #atExit: ReturnType<typeof releaseAtExit>
+  readonly #engine: ConsumerEngine
   #closing: Promise<void> | undefined
   #source: 'none' | 'subscribe' | 'assign' = 'none'
   #busy: Promise<unknown> = Promise.resolve()
 
+  /**
+   * @param config librdkafka consumer keys (`group.id` required) plus `engine` (`auto` by
+   *   default). A key librdkafka refuses, or one the kafkajs engine cannot honour, throws a
+   *   KafkaError (`_INVALID_ARG`) naming the key.
+   */
   constructor(config: ConsumerConfig) {
     super()
-    const librdkafka = resolveConsumerConfig(config)
-    // The native wake-up callback must not keep this object alive: it reaches the waiter only.
-    const wake: { fn: (() => void) | undefined } = { fn: undefined }
-    this.#wake = wake
-    try {
-      this.#native = new (binding().Consumer)(librdkafka, () => wake.fn?.())
-    } catch (err) {
-      throw KafkaError.from(err)
-    }
-    // librdkafka's threads must not outlive the process's teardown: destroy at exit.
-    this.#atExit = releaseAtExit(this.#native, (native) => native.destroySync())
+    const resolved = resolveConsumerConfig(config)
+    this.#engine =
+      resolveEngine(resolved.engine) === 'native' ? new NativeConsumerEngine(resolved, this) : new KafkajsConsumerEngine(resolved, this)
+  }
+
+  /** The engine this consumer runs on. */
+  get engine(): 'native' | 'kafkajs' {
+    return this.#engine.name
   }
 
   /** Checks that a broker answers (a metadata request); fails fast with the reason otherwise. */
   async connect(options: { timeoutMs?: number } = {}): Promise<void> {
     const timeoutMs = checkInt('connect: timeoutMs', options.timeoutMs ?? 10_000, 0, MAX_MS)
     if (this.#closing) throw stateError('consumer is closed')
-    await reachCluster((ms) => this.#native.ping(ms), timeoutMs)
+    await this.#engine.connect(timeoutMs)
   }
 
   /**
@@ -123,35 +145,35 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
    */
   subscribe(topics: ReadonlyArray<string | RegExp>): void {
     if (!Array.isArray(topics) || topics.length === 0) throw invalidArg('subscribe: expected a non-empty array of topics')
-    const names = topics.map((t, i) => {
-      if (t instanceof RegExp) return t.source.startsWith('^') ? t.source : `^${t.source}`
-      if (typeof t !== 'string' || t.length === 0) throw invalidArg(`subscribe: topics[${i}] must be a name or a RegExp`, { index: i })
-      return t
+    topics.forEach((t, i) => {
+      if (!(t instanceof RegExp) && (typeof t !== 'string' || t.length === 0)) {
+        throw invalidArg(`subscribe: topics[${i}] must be a name or a RegExp`, { index: i })
+      }
     })
-    this.#call(() => this.#native.subscribe(names))
+    this.#call(() => this.#engine.subscribe(topics))
     this.#source = 'subscribe'
   }
 
   unsubscribe(): void {
-    this.#call(() => this.#native.unsubscribe())
+    this.#call(() => this.#engine.unsubscribe())
     this.#source = 'none'
   }
 
   /** Reads these partitions without group balancing; `offset` absent means the committed one. */
   assign(partitions: ReadonlyArray<TopicPartition & { offset?: number | bigint }>): void {
     const list = checkPartitions(partitions, false)
-    this.#call(() => this.#native.assign(list))
+    this.#call(() => this.#engine.assign(list))
     this.#source = 'assign'
   }
 
   unassign(): void {
-    this.#call(() => this.#native.unassign())
+    this.#call(() => this.#engine.unassign())
     this.#source = 'none'
   }
 
   /** The partitions this consumer currently reads. */
   assignment(): TopicPartition[] {
-    return this.#call(() => this.#native.assignment()).map(({ topic, partition }) => ({ topic, partition }))
+    return this.#call(() => this.#engine.assignment())
   }
 
   /**
@@ -170,87 +192,9 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
       return Promise.reject(err)
     }
     // One consumeBatch at a time; later calls wait their turn.
-    const run = this.#busy.then(() => this.#consume(max, timeoutMs))
+    const run = this.#busy.then(() => (this.#closing ? [] : this.#callAsync(() => this.#engine.consume(max, timeoutMs))))
     this.#busy = run.catch(() => {})
     return run
-  }
-
-  async #consume(max: number, timeoutMs: number): Promise<ConsumedMessage[]> {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      if (this.#closing) return []
-      const { messages, more } = this.#pull(max)
-      if (messages.length > 0) return messages
-      if (more) continue
-      const left = deadline - Date.now()
-      if (left <= 0) return []
-      await this.#waitForMessages(left)
-    }
-  }
-
-  #pull(max: number): { messages: ConsumedMessage[]; more: boolean } {
-    const batch = this.#call(() => this.#native.consume(max))
-    this.#dispatch(batch)
-    const { count, meta, topics } = batch
-    const arena = batch.arena
-    const out = new Array<ConsumedMessage>(count)
-    for (let i = 0; i < count; i++) {
-      const r = i * W
-      const valueLen = meta[r + 4]
-      const keyLen = meta[r + 6]
-      const h = meta[r + 8]
-      out[i] = {
-        topic: topics[meta[r + 7]],
-        partition: meta[r],
-        offset: meta[r + 1],
-        timestamp: meta[r + 2],
-        key: keyLen < 0 ? null : Buffer.from(arena, meta[r + 5], keyLen),
-        value: valueLen < 0 ? null : Buffer.from(arena, meta[r + 3], valueLen),
-        headers: h < 0 ? NO_HEADERS : pairs(batch.headers![h]),
-      }
-    }
-    return { messages: out, more: batch.more }
-  }
-
-  #dispatch(batch: NativeConsumedBatch): void {
-    for (const r of batch.rebalances) {
-      emitSafely(this, 'rebalance', {
-        type: r.type,
-        protocol: r.protocol,
-        partitions: r.partitions.map(({ topic, partition }) => ({ topic, partition })),
-      })
-    }
-    for (const e of batch.errors) emitSafely(this, 'warning', KafkaError.from(e))
-    for (const [kind, a, b] of batch.events) {
-      if (kind <= 1) {
-        const e = KafkaError.from(a)
-        emitSafely(this, e.fatal ? 'fatal' : 'warning', e)
-      } else if (kind === 2) {
-        const text = b as string
-        const nl = text.indexOf('\n')
-        emitSafely(this, 'log', { level: a as number, facility: text.slice(0, nl), message: text.slice(nl + 1) })
-      } else if (this.listenerCount('stats') > 0) {
-        emitSafely(this, 'stats', JSON.parse(a as string) as Record<string, unknown>)
-      }
-    }
-  }
-
-  #waitForMessages(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer)
-        this.#wake.fn = undefined
-        if (!this.#closing) this.#native.setWaiting(false)
-        resolve()
-      }
-      // The queue event is the wake-up; the slice is a safety net: a waiting call looks at the
-      // queue again at least every RECHECK_MS (a cheap native call). Traced with librdkafka
-      // 2.0.2, every empty-to-non-empty transition did raise the event; the long waits seen
-      // before were librdkafka's fetcher pausing at queued.min.messages (see CONSUMER_DEFAULTS).
-      const timer = setTimeout(done, Math.min(ms, RECHECK_MS))
-      this.#wake.fn = done
-      this.#native.setWaiting(true) // a waiting consumeBatch keeps the process alive
-    })
   }
 
   /** Async iteration: non-empty batches until the consumer is closed. */
@@ -278,11 +222,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
         throw invalidArg(`commit: ${stray.topic} [${stray.partition}] is not assigned to this consumer`)
       }
     }
-    try {
-      await this.#native.commit(list, options.async === true)
-    } catch (err) {
-      throw KafkaError.from(err)
-    }
+    await this.#callAsync(() => this.#engine.commit(list, options.async === true))
   }
 
   /**
@@ -292,37 +232,36 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
   async seek(positions: ReadonlyArray<TopicPartitionPosition>, timeoutMs = 10_000): Promise<void> {
     const list = checkPartitions(positions, true)
     checkInt('seek: timeoutMs', timeoutMs, 0, MAX_MS)
-    const result = await this.#callAsync(() => this.#native.seek(list, timeoutMs))
-    const failed = result.find((tp) => tp.error)
-    if (failed) throw KafkaError.from(failed.error)
+    await this.#callAsync(() => this.#engine.seek(list, timeoutMs))
   }
 
   pause(partitions: ReadonlyArray<TopicPartition>): void {
-    this.#throwPerPartition(this.#call(() => this.#native.pause(checkPartitions(partitions, false))))
+    const list = checkPartitions(partitions, false)
+    this.#call(() => this.#engine.pause(list))
   }
 
   resume(partitions: ReadonlyArray<TopicPartition>): void {
-    this.#throwPerPartition(this.#call(() => this.#native.resume(checkPartitions(partitions, false))))
+    const list = checkPartitions(partitions, false)
+    this.#call(() => this.#engine.resume(list))
   }
 
   /** The next offset to read of each partition (default: the assignment); -1001 if unknown yet. */
   position(partitions?: ReadonlyArray<TopicPartition>): TopicPartitionPosition[] {
-    const list = partitions === undefined ? this.#call(() => this.#native.assignment()) : checkPartitions(partitions, false)
-    return this.#call(() => this.#native.position(list)).map(({ topic, partition, offset }) => ({ topic, partition, offset: offset! }))
+    const list = partitions === undefined ? undefined : checkPartitions(partitions, false)
+    return this.#call(() => this.#engine.position(list))
   }
 
-  /** The group's committed offsets of these partitions (default: the assignment). */
+  /** The group's committed offsets of these partitions (default: the assignment); -1001 where none. */
   async committed(partitions?: ReadonlyArray<TopicPartition>, timeoutMs = 10_000): Promise<TopicPartitionPosition[]> {
-    const list = partitions === undefined ? this.#call(() => this.#native.assignment()) : checkPartitions(partitions, false)
-    const result = await this.#callAsync(() => this.#native.committed(list, timeoutMs))
-    return result.map(({ topic, partition, offset }) => ({ topic, partition, offset: offset! }))
+    const list = partitions === undefined ? undefined : checkPartitions(partitions, false)
+    return this.#callAsync(() => this.#engine.committed(list, timeoutMs))
   }
 
   /** The partition's low and high watermarks (first offset, and next offset to be written). */
   async watermarks(topic: string, partition: number, timeoutMs = 10_000): Promise<{ low: number; high: number }> {
     if (typeof topic !== 'string' || topic.length === 0) throw invalidArg('watermarks: topic must be a non-empty string')
     checkInt('watermarks: partition', partition, 0, MAX_MS)
-    return this.#callAsync(() => this.#native.watermarks(topic, partition, timeoutMs))
+    return this.#callAsync(() => this.#engine.watermarks(topic, partition, timeoutMs))
   }
 
   /** Messages not yet consumed per assigned partition: high watermark minus position. */
@@ -350,9 +289,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     } catch (err) {
       return Promise.reject(err)
     }
-    forget(this.#atExit)
-    this.#closing = this.#native.close(timeoutMs)
-    this.#wake.fn?.()
+    this.#closing = this.#engine.close(timeoutMs)
     return this.#closing
   }
 
@@ -377,16 +314,4 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
       throw KafkaError.from(err)
     }
   }
-
-  #throwPerPartition(result: TopicPartitionOffset[]): void {
-    const failed = result.find((tp) => tp.error)
-    if (failed) throw KafkaError.from(failed.error)
-  }
-
-}
-
-function pairs(flat: Array<string | Buffer | null>): Array<[string, Buffer | null]> {
-  const out: Array<[string, Buffer | null]> = []
-  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i] as string, flat[i + 1] as Buffer | null])
-  return out
 }

@@ -1,9 +1,23 @@
-/** Codes turbokafka itself raises before anything reaches librdkafka (librdkafka's numbering). */
+/**
+ * Local codes turbokafka raises itself (bad input, state) or the kafkajs engine reports, in
+ * librdkafka's numbering.
+ */
 const LOCAL_CODES: Record<string, number> = {
   _INVALID_ARG: -186,
   _STATE: -172,
   _TIMED_OUT: -185,
   _FAIL: -196,
+  _DESTROY: -197,
+  _TRANSPORT: -195,
+  _MSG_TIMED_OUT: -192,
+  _UNKNOWN_TOPIC: -188,
+  _ALL_BROKERS_DOWN: -187,
+  _SSL: -181,
+  _NOT_IMPLEMENTED: -170,
+  _AUTHENTICATION: -169,
+  _NO_OFFSET: -168,
+  _UNKNOWN_PARTITION: -190,
+  _PURGE_QUEUE: -152,
 }
 
 export interface KafkaErrorOptions {

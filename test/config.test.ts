@@ -76,8 +76,8 @@ function catchError(fn: () => unknown): KafkaError {
 
 describe('consumer configuration', () => {
   it('raises queued.min.messages so librdkafka keeps fetching while JavaScript drains the queue', () => {
-    expect(resolveConsumerConfig({ 'group.id': 'g' })['queued.min.messages']).toBe('1000000')
-    expect(resolveConsumerConfig({ 'group.id': 'g', 'queued.min.messages': 5000 })['queued.min.messages']).toBe('5000')
+    expect(resolveConsumerConfig({ 'group.id': 'g' }).librdkafka['queued.min.messages']).toBe('1000000')
+    expect(resolveConsumerConfig({ 'group.id': 'g', 'queued.min.messages': 5000 }).librdkafka['queued.min.messages']).toBe('5000')
   })
 
   it('requires a group id', () => {

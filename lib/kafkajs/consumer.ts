@@ -1,0 +1,405 @@
+// The kafkajs consumer engine: a pull-based bridge over kafkajs's push-based eachBatch.
+//
+// eachBatch puts each fetched batch in a buffer and waits (heartbeating) until consumeBatch has
+// taken all of it, or until the batch is dropped (pause, seek, rebalance, close). So the buffer
+// never holds more than the batches kafkajs is handling at once: a slow application slows
+// fetching instead of growing memory. Offsets are resolved only for messages consumeBatch
+// returned, so kafkajs's auto commit and its rejoin commits cover exactly what the application
+// received (at least once), as librdkafka's stored offsets do.
+import type { EventEmitter } from 'node:events'
+
+import type { Admin, Consumer as KafkajsConsumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs'
+
+import type { TopicPartitionOffset } from '../binding'
+import type { ResolvedConsumerConfig } from '../config'
+import type { ConsumedMessage, ConsumerEngine, TopicPartition, TopicPartitionPosition } from '../consumer'
+import { emitSafely } from '../emit'
+import { KafkaError } from '../errors'
+import { rangeAssigner, roundRobinAssigner } from './assigners'
+import { createKafka, reach, within } from './client'
+import { kafkajsConsumerSettings, type ConsumerSettings } from './config'
+import { fromKafkajs } from './errors'
+
+/** librdkafka's "no offset" (RD_KAFKA_OFFSET_INVALID). */
+const INVALID_OFFSET = -1001
+/** How often a waiting eachBatch checks that kafkajs still runs, and heartbeats. */
+const TICK_MS = 100
+
+/** A fetched batch in the buffer. */
+interface Entry {
+  topic: string
+  partition: number
+  messages: KafkaMessage[]
+  taken: number
+  /** Set once eachBatch may return: all taken, or dropped. */
+  released: boolean
+  release: () => void
+}
+
+function tpKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`
+}
+
+function toConsumed(topic: string, partition: number, m: KafkaMessage): ConsumedMessage {
+  const headers: Array<[string, Buffer | null]> = []
+  if (m.headers !== undefined) {
+    for (const [name, v] of Object.entries(m.headers)) {
+      if (Array.isArray(v)) for (const one of v) headers.push([name, toBuffer(one)])
+      else headers.push([name, toBuffer(v)])
+    }
+  }
+  return {
+    topic,
+    partition,
+    offset: Number(m.offset),
+    timestamp: Number(m.timestamp),
+    key: m.key ?? null,
+    value: m.value ?? null,
+    headers,
+  }
+}
+
+function toBuffer(v: Buffer | string | undefined | null): Buffer | null {
+  if (v === undefined || v === null) return null
+  return typeof v === 'string' ? Buffer.from(v) : v
+}
+
+export class KafkajsConsumerEngine implements ConsumerEngine {
+  readonly name = 'kafkajs'
+  readonly #settings: ConsumerSettings
+  readonly #kafka: Kafka
+  readonly #events: EventEmitter
+  #consumer: KafkajsConsumer | undefined
+  /** The current subscription's start (connect, subscribe, run), awaited by consume. */
+  #starting: Promise<void> = Promise.resolve()
+  #admin: Promise<Admin> | undefined
+  #buffer: Entry[] = []
+  #waiter: (() => void) | undefined
+  #assignment: TopicPartition[] = []
+  #positions = new Map<string, TopicPartitionPosition>()
+  #lastConsume = Date.now()
+  /** A crash kafkajs does not recover from: consume rejects with it from then on. */
+  #failure: KafkaError | undefined
+  #closed = false
+
+  constructor(resolved: ResolvedConsumerConfig, events: EventEmitter) {
+    this.#settings = kafkajsConsumerSettings(resolved.kafkajs)
+    this.#events = events
+    this.#kafka = createKafka(this.#settings, new WeakRef(events))
+  }
+
+  connect(timeoutMs: number): Promise<void> {
+    return reach(() => this.#adminClient(), timeoutMs)
+  }
+
+  #adminClient(): Promise<Admin> {
+    if (this.#admin === undefined) {
+      const admin = this.#kafka.admin()
+      this.#admin = admin.connect().then(
+        () => admin,
+        (err) => {
+          this.#admin = undefined
+          throw fromKafkajs(err)
+        },
+      )
+    }
+    return this.#admin
+  }
+
+  subscribe(topics: ReadonlyArray<string | RegExp>): void {
+    const previous = this.#consumer
+    const s = this.#settings
+    const consumer = this.#kafka.consumer({
+      groupId: s.groupId,
+      partitionAssigners: s.assigners.map((a) => (a === 'range' ? rangeAssigner : roundRobinAssigner)),
+      metadataMaxAge: s.metadataMaxAge,
+      sessionTimeout: s.sessionTimeoutMs,
+      rebalanceTimeout: s.maxPollIntervalMs,
+      heartbeatInterval: s.heartbeatIntervalMs,
+      minBytes: s.minBytes,
+      maxBytes: s.maxBytes,
+      maxBytesPerPartition: s.maxBytesPerPartition,
+      maxWaitTimeInMs: s.maxWaitTimeInMs,
+      readUncommitted: s.readUncommitted,
+      allowAutoTopicCreation: s.allowAutoTopicCreation,
+    })
+    this.#consumer = consumer
+    this.#failure = undefined
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.#onJoin(consumer, payload.memberAssignment))
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (this.#consumer !== consumer) return
+      const e = fromKafkajs(payload.error)
+      this.#dropAll()
+      this.#setAssignment([])
+      if (payload.restart) emitSafely(this.#events, 'warning', e)
+      else {
+        this.#failure = e
+        emitSafely(this.#events, 'fatal', e)
+        this.#waiter?.()
+      }
+    })
+    this.#starting = this.#starting
+      .catch(() => {})
+      .then(async () => {
+        if (previous !== undefined) await this.#stop(previous)
+        if (this.#closed || this.#consumer !== consumer) return
+        await consumer.connect()
+        await consumer.subscribe({ topics: [...topics], fromBeginning: s.fromBeginning })
+        await consumer.run({
+          autoCommit: s.autoCommit,
+          autoCommitInterval: s.autoCommitIntervalMs,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: 8,
+          eachBatch: (payload) => this.#onBatch(consumer, payload),
+        })
+      })
+      .catch((err) => {
+        throw fromKafkajs(err)
+      })
+    this.#starting.catch(() => {}) // consume reports it
+  }
+
+  unsubscribe(): void {
+    const previous = this.#consumer
+    this.#consumer = undefined
+    if (previous === undefined) return
+    this.#starting = this.#starting.catch(() => {}).then(() => this.#stop(previous))
+  }
+
+  /** Leaves the group: commits what was consumed (with auto commit), drops the buffer, reports the revocation. */
+  async #stop(consumer: KafkajsConsumer): Promise<void> {
+    this.#dropAll()
+    if (this.#settings.autoCommit) await this.#commitPositions(consumer).catch(() => {})
+    this.#setAssignment([])
+    await consumer.disconnect().catch(() => {})
+  }
+
+  assign(): void {
+    throw new KafkaError(
+      'assign: the kafkajs engine reads through group subscriptions only (kafkajs has no manual assignment); use subscribe() or engine: native',
+      { code: '_NOT_IMPLEMENTED' },
+    )
+  }
+
+  unassign(): void {
+    this.assign()
+  }
+
+  assignment(): TopicPartition[] {
+    return this.#assignment.map((tp) => ({ ...tp }))
+  }
+
+  #onJoin(consumer: KafkajsConsumer, memberAssignment: Record<string, number[]>): void {
+    if (this.#consumer !== consumer) return
+    const next: TopicPartition[] = []
+    for (const topic of Object.keys(memberAssignment).sort()) {
+      for (const partition of [...memberAssignment[topic]!].sort((a, b) => a - b)) next.push({ topic, partition })
+    }
+    // kafkajs rebalances eagerly: every partition is given up and the new set assigned. Offsets
+    // restart from the committed ones, so what was buffered or positioned is void.
+    this.#dropAll()
+    this.#setAssignment(next)
+  }
+
+  #setAssignment(next: TopicPartition[]): void {
+    const previous = this.#assignment
+    this.#assignment = next
+    this.#positions.clear()
+    if (previous.length > 0) emitSafely(this.#events, 'rebalance', { type: 'revoke', protocol: 'EAGER', partitions: previous })
+    if (next.length > 0) emitSafely(this.#events, 'rebalance', { type: 'assign', protocol: 'EAGER', partitions: next })
+  }
+
+  async #onBatch(consumer: KafkajsConsumer, payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload
+    if (batch.messages.length === 0) {
+      resolveOffset(batch.lastOffset())
+      return
+    }
+    if (isStale() || this.#consumer !== consumer || this.#closed) return
+    let release!: () => void
+    const released = new Promise<void>((resolve) => (release = resolve))
+    const entry: Entry = { topic: batch.topic, partition: batch.partition, messages: batch.messages, taken: 0, released: false, release }
+    entry.release = () => {
+      entry.released = true
+      release()
+    }
+    this.#buffer.push(entry)
+    this.#waiter?.()
+    try {
+      while (!entry.released) {
+        await Promise.race([released, new Promise((resolve) => setTimeout(resolve, TICK_MS))])
+        if (entry.released) break
+        if (!isRunning() || this.#consumer !== consumer || this.#closed) {
+          this.#drop(entry)
+          break
+        }
+        // An application that stops consuming for max.poll.interval.ms leaves the group, as
+        // with librdkafka: the session then times out and the partitions go to other members.
+        if (Date.now() - this.#lastConsume < this.#settings.maxPollIntervalMs) await heartbeat()
+      }
+    } catch (err) {
+      this.#drop(entry) // a rebalance: kafkajs rejoins
+      throw err
+    } finally {
+      if (entry.taken > 0) resolveOffset(entry.messages[entry.taken - 1]!.offset)
+    }
+  }
+
+  #drop(entry: Entry): void {
+    const at = this.#buffer.indexOf(entry)
+    if (at >= 0) this.#buffer.splice(at, 1)
+    entry.release()
+  }
+
+  #dropAll(match: (e: Entry) => boolean = () => true): void {
+    for (const entry of this.#buffer.filter(match)) this.#drop(entry)
+  }
+
+  async consume(max: number, timeoutMs: number): Promise<ConsumedMessage[]> {
+    this.#lastConsume = Date.now()
+    await this.#starting
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      if (this.#failure) throw this.#failure
+      const out = this.#take(max)
+      if (out.length > 0 || this.#closed) return out
+      const left = deadline - Date.now()
+      if (left <= 0) return []
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, left)
+        function done() {
+          clearTimeout(timer)
+          resolve()
+        }
+        this.#waiter = done
+      })
+      this.#waiter = undefined
+      this.#lastConsume = Date.now()
+    }
+  }
+
+  /** Takes up to `max` buffered messages, oldest batch first, and releases batches taken whole. */
+  #take(max: number): ConsumedMessage[] {
+    const out: ConsumedMessage[] = []
+    while (out.length < max && this.#buffer.length > 0) {
+      const entry = this.#buffer[0]!
+      const end = Math.min(entry.messages.length, entry.taken + (max - out.length))
+      for (let i = entry.taken; i < end; i++) out.push(toConsumed(entry.topic, entry.partition, entry.messages[i]!))
+      entry.taken = end
+      const last = entry.messages[end - 1]!
+      this.#positions.set(tpKey(entry.topic, entry.partition), { topic: entry.topic, partition: entry.partition, offset: Number(last.offset) + 1 })
+      if (end === entry.messages.length) {
+        this.#buffer.shift()
+        entry.release()
+      }
+    }
+    return out
+  }
+
+  #assigned(list: ReadonlyArray<TopicPartition>, what: string): void {
+    const mine = new Set(this.#assignment.map((tp) => tpKey(tp.topic, tp.partition)))
+    const stray = list.find((tp) => !mine.has(tpKey(tp.topic, tp.partition)))
+    if (stray !== undefined) {
+      throw new KafkaError(`${what}: ${stray.topic} [${stray.partition}] is not assigned to this consumer`, { code: '_UNKNOWN_PARTITION' })
+    }
+  }
+
+  async commit(offsets: TopicPartitionOffset[] | null, async: boolean): Promise<void> {
+    const consumer = this.#consumer
+    if (consumer === undefined) throw new KafkaError('commit: not subscribed', { code: '_STATE' })
+    const commit = offsets === null ? this.#commitPositions(consumer) : this.#commitList(consumer, offsets)
+    if (!async) return commit
+    commit.catch((err: unknown) => emitSafely(this.#events, 'warning', fromKafkajs(err)))
+  }
+
+  #commitPositions(consumer: KafkajsConsumer): Promise<void> {
+    const positions = [...this.#positions.values()]
+    if (positions.length === 0) {
+      return Promise.reject(new KafkaError('commit: nothing consumed to commit', { code: '_NO_OFFSET' }))
+    }
+    return this.#commitList(consumer, positions)
+  }
+
+  async #commitList(consumer: KafkajsConsumer, offsets: ReadonlyArray<{ topic: string; partition: number; offset?: number }>): Promise<void> {
+    try {
+      await consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })))
+    } catch (err) {
+      throw fromKafkajs(err)
+    }
+  }
+
+  async seek(positions: TopicPartitionOffset[]): Promise<void> {
+    this.#assigned(positions, 'seek')
+    for (const p of positions) {
+      const k = tpKey(p.topic, p.partition)
+      this.#dropAll((e) => tpKey(e.topic, e.partition) === k)
+      this.#consumer!.seek({ topic: p.topic, partition: p.partition, offset: String(p.offset) })
+      this.#positions.set(k, { topic: p.topic, partition: p.partition, offset: p.offset! })
+    }
+  }
+
+  pause(partitions: TopicPartitionOffset[]): void {
+    this.#assigned(partitions, 'pause')
+    for (const p of partitions) {
+      const k = tpKey(p.topic, p.partition)
+      // Like librdkafka, messages already fetched for a paused partition are discarded; resume
+      // fetches them again from the position.
+      this.#dropAll((e) => tpKey(e.topic, e.partition) === k)
+      this.#consumer!.pause([{ topic: p.topic, partitions: [p.partition] }])
+    }
+  }
+
+  resume(partitions: TopicPartitionOffset[]): void {
+    this.#assigned(partitions, 'resume')
+    for (const p of partitions) this.#consumer!.resume([{ topic: p.topic, partitions: [p.partition] }])
+  }
+
+  position(partitions: TopicPartitionOffset[] | undefined): TopicPartitionPosition[] {
+    return (partitions ?? this.#assignment).map(({ topic, partition }) => ({
+      topic,
+      partition,
+      offset: this.#positions.get(tpKey(topic, partition))?.offset ?? INVALID_OFFSET,
+    }))
+  }
+
+  async committed(partitions: TopicPartitionOffset[] | undefined, timeoutMs: number): Promise<TopicPartitionPosition[]> {
+    const list = partitions ?? this.#assignment
+    if (list.length === 0) return []
+    const admin = await this.#adminClient()
+    const topics = [...new Set(list.map((tp) => tp.topic))]
+    const fetched = await within(admin.fetchOffsets({ groupId: this.#settings.groupId, topics }), timeoutMs, 'committed').catch((err) => {
+      throw fromKafkajs(err)
+    })
+    const found = new Map<string, number>()
+    for (const t of fetched) for (const p of t.partitions) found.set(tpKey(t.topic, p.partition), Number(p.offset))
+    return list.map(({ topic, partition }) => {
+      const o = found.get(tpKey(topic, partition))
+      return { topic, partition, offset: o === undefined || o < 0 ? INVALID_OFFSET : o }
+    })
+  }
+
+  async watermarks(topic: string, partition: number, timeoutMs: number): Promise<{ low: number; high: number }> {
+    const admin = await this.#adminClient()
+    const offsets = await within(admin.fetchTopicOffsets(topic), timeoutMs, 'watermarks').catch((err) => {
+      throw fromKafkajs(err)
+    })
+    const p = offsets.find((o) => o.partition === partition)
+    if (p === undefined) throw new KafkaError(`${topic} has no partition ${partition}`, { code: 'UNKNOWN_TOPIC_OR_PART', errno: 3 })
+    return { low: Number(p.low), high: Number(p.high) }
+  }
+
+  async close(timeoutMs: number): Promise<void> {
+    this.#closed = true
+    this.#waiter?.()
+    const consumer = this.#consumer
+    const leave = async () => {
+      await this.#starting.catch(() => {})
+      if (consumer !== undefined) await this.#stop(consumer)
+      const admin = this.#admin
+      this.#admin = undefined
+      if (admin !== undefined) await admin.then((a) => a.disconnect()).catch(() => {})
+    }
+    // Past the timeout the group notices by session timeout, as with the native engine.
+    await within(leave(), timeoutMs, 'close').catch(() => {})
+  }
+}
