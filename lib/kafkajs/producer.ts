@@ -88,6 +88,15 @@ function toMessages(batch: FlatBatch, count: number): Array<{ message: KafkajsMe
 
 const COMPRESSION: Record<string, number> = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 }
 
+/** kafkajs ships gzip only; its other codecs throw until an application registers one. */
+function hasCodec(lib: typeof import('kafkajs'), type: number): boolean {
+  try {
+    return lib.CompressionCodecs[type as 2]?.() != null
+  } catch {
+    return false
+  }
+}
+
 export class KafkajsProducerEngine implements ProducerEngine {
   readonly name = 'kafkajs'
   readonly #settings: ProducerSettings
@@ -117,7 +126,7 @@ export class KafkajsProducerEngine implements ProducerEngine {
     this.#settings = s
     this.#compression = COMPRESSION[s.compression]!
     const lib = kafkajs()
-    if (this.#compression > 1 && lib.CompressionCodecs[this.#compression as 2] === undefined) {
+    if (this.#compression > 1 && !hasCodec(lib, this.#compression)) {
       throw invalidArg(
         `config "compression.type": kafkajs has no ${s.compression} codec registered; register one in kafkajs's ` +
           `CompressionCodecs (e.g. from the kafkajs-${s.compression} package) or use engine: 'native'`,

@@ -1,0 +1,344 @@
+// The contract both engines keep: the same assertions, run for engine native and engine kafkajs,
+// against the mock cluster (test/contract.test.ts) and Apache Kafka (test/broker/contract.test.ts).
+// Where the engines differ on purpose, the difference is asserted here and listed in
+// docs/engines.md.
+import { describe, expect, it } from 'vitest'
+
+import { Consumer, KafkaError, Producer, type ConsumedMessage, type Message, type Preset, type RebalanceEvent } from '../lib/index'
+import { uniqueTopic } from './helpers'
+
+export interface Target {
+  servers: () => string
+  createTopic: (topic: string, partitions: number) => Promise<void>
+  /** The mock cluster names no controller, which kafkajs's idempotent producer needs. */
+  preset: Preset
+  /** Extra consumer keys (the mock coordinator needs short sessions). */
+  consumer: Record<string, string | number | boolean>
+}
+
+export const ENGINES = ['native', 'kafkajs'] as const
+export type EngineName = (typeof ENGINES)[number]
+
+export function producerOf(t: Target, engine: EngineName, extra: Record<string, string | number | boolean> = {}): Producer {
+  return new Producer({ 'bootstrap.servers': t.servers(), preset: t.preset, engine, ...extra })
+}
+
+export function consumerOf(t: Target, engine: EngineName, group: string, extra: Record<string, string | number | boolean> = {}): Consumer {
+  return new Consumer({
+    'bootstrap.servers': t.servers(),
+    'group.id': group,
+    'auto.offset.reset': 'earliest',
+    'enable.auto.commit': false,
+    engine,
+    ...t.consumer,
+    ...extra,
+  })
+}
+
+/** Consumes until `count` messages arrived; fails after `timeoutMs`. */
+export async function drain(c: Consumer, count: number, timeoutMs = 60_000): Promise<ConsumedMessage[]> {
+  const out: ConsumedMessage[] = []
+  const deadline = Date.now() + timeoutMs
+  while (out.length < count) {
+    if (Date.now() > deadline) throw new Error(`consumed ${out.length} of ${count} in ${timeoutMs} ms`)
+    out.push(...(await c.consumeBatch(10_000, 500)))
+  }
+  return out
+}
+
+/** Polls (reading nothing: the topic is empty) until the consumer holds `partitions` partitions. */
+export async function untilAssigned(c: Consumer, partitions: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (c.assignment().length !== partitions) {
+    if (Date.now() > deadline) throw new Error(`assigned ${c.assignment().length} of ${partitions} partitions`)
+    expect(await c.consumeBatch(100, 200)).toEqual([])
+  }
+}
+
+/** Messages of every shape produceBatch takes, spread over `partitions` by key and explicitly. */
+export function mixedMessages(n: number, partitions: number): Message[] {
+  return Array.from({ length: n }, (_, i) => ({
+    value: i % 100 === 1 ? null : i % 100 === 2 ? Buffer.alloc(0) : i % 3 === 0 ? `v${i}` : Buffer.from(`v${i}`),
+    key: i % 7 === 0 ? null : `k${i % 11}`,
+    partition: i % 5 === 0 ? i % partitions : undefined,
+    headers: i % 10 === 0 ? [['h', `x${i}`], ['h', 'again'], ['other', Buffer.from([0, 255])]] as Array<[string, string | Buffer]> : undefined,
+    timestamp: 1_700_000_000_000 + i,
+  }))
+}
+
+function text(b: Buffer | null): string | null {
+  return b === null ? null : b.toString('latin1')
+}
+
+/** What a consumer should see of `m`, as comparable values. */
+function expected(m: Message): unknown {
+  const headers = (m.headers as Array<[string, string | Buffer]> | undefined) ?? []
+  return {
+    value: m.value === null ? null : Buffer.from(m.value as string | Buffer).toString('latin1'),
+    key: m.key == null ? null : Buffer.from(m.key as string).toString('latin1'),
+    timestamp: m.timestamp,
+    headers: headers.map(([k, v]) => [k, Buffer.from(v).toString('latin1')]),
+  }
+}
+
+function seen(m: ConsumedMessage): unknown {
+  return { value: text(m.value), key: text(m.key), timestamp: m.timestamp, headers: m.headers.map(([k, v]) => [k, text(v)]) }
+}
+
+/**
+ * Checks that `got` holds exactly `sent` (by value order within each partition: no gaps, no
+ * duplicates, nothing reordered), with keys, headers and timestamps intact.
+ */
+export function expectExactly(sent: Message[], got: ConsumedMessage[]): void {
+  expect(got).toHaveLength(sent.length)
+  const byPartition = new Map<number, ConsumedMessage[]>()
+  for (const m of got) byPartition.set(m.partition, [...(byPartition.get(m.partition) ?? []), m])
+  // Non-empty values are unique: they say which message was sent as which.
+  const index = new Map<string, number>()
+  sent.forEach((m, i) => {
+    if (m.value !== null && Buffer.byteLength(m.value as string | Buffer) > 0) index.set(Buffer.from(m.value as string | Buffer).toString('latin1'), i)
+  })
+  for (const [partition, list] of byPartition) {
+    const offsets = list.map((m) => m.offset)
+    expect(offsets).toEqual(Array.from({ length: list.length }, (_, i) => offsets[0]! + i))
+    const order = list.map((m) => index.get(text(m.value) ?? '')).filter((i) => i !== undefined)
+    expect([...order].sort((a, b) => a - b)).toEqual(order)
+    for (const m of list) {
+      const i = index.get(text(m.value) ?? '')
+      if (i === undefined) continue
+      expect(seen(m)).toEqual(expected(sent[i]!))
+      if (sent[i]!.partition !== undefined) expect(partition).toBe(sent[i]!.partition)
+    }
+  }
+  expect(new Set(got.map((m) => text(m.value))).size).toBe(index.size + 2) // plus '' and null
+  expect(got.filter((m) => m.value === null)).toHaveLength(sent.filter((m) => m.value === null).length)
+}
+
+export function contractSuite(where: string, t: Target): void {
+  describe.each(ENGINES)(`engine %s, ${where}`, (engine) => {
+    it('delivers a batch of every message shape and reads it back exactly, in order per partition', async () => {
+      const topic = uniqueTopic(`k-${engine}-roundtrip`)
+      await t.createTopic(topic, 3)
+      const sent = mixedMessages(3000, 3)
+      const p = producerOf(t, engine)
+      expect(p.engine).toBe(engine)
+      const report = await p.produceBatch(topic, sent)
+      expect(report).toEqual({ delivered: 3000, failed: 0, errors: [] })
+      const stats = p.stats()
+      expect(stats.produced).toBe(stats.delivered + stats.failed + stats.queued)
+      expect(stats.delivered).toBe(3000)
+      await p.close()
+
+      const c = consumerOf(t, engine, uniqueTopic('g'))
+      expect(c.engine).toBe(engine)
+      c.subscribe([topic])
+      const got = await drain(c, 3000)
+      expectExactly(sent, got)
+      expect(await c.consumeBatch(10, 300)).toEqual([])
+      await c.close()
+    })
+
+    it('delivers the packed form', async () => {
+      const topic = uniqueTopic(`k-${engine}-packed`)
+      await t.createTopic(topic, 2)
+      const p = producerOf(t, engine)
+      const values = Buffer.from('aabbbcccc')
+      const report = await p.produceBatch(topic, { values, lengths: [2, 3, 4], partitions: [1, 1, 0] })
+      expect(report.delivered).toBe(3)
+      await p.close()
+      const c = consumerOf(t, engine, uniqueTopic('g'))
+      c.subscribe([topic])
+      const got = await drain(c, 3)
+      expect(got.map((m) => [m.partition, text(m.value)]).sort()).toEqual([
+        [0, 'cccc'],
+        [1, 'aa'],
+        [1, 'bbb'],
+      ])
+      await c.close()
+    })
+
+    it('reports each failed message by index in the batch report', async () => {
+      const topic = uniqueTopic(`k-${engine}-nopart`)
+      await t.createTopic(topic, 1)
+      const p = producerOf(t, engine, { 'message.timeout.ms': 5000 })
+      const report = await p.produceBatch(topic, Array.from({ length: 5 }, (_, i) => ({ value: `m${i}`, partition: 7 })))
+      expect(report.delivered).toBe(0)
+      expect(report.failed).toBe(5)
+      expect(report.errors.map((e) => e.index)).toEqual([0, 1, 2, 3, 4])
+      for (const { error } of report.errors) {
+        expect(error).toBeInstanceOf(KafkaError)
+        expect(error.code).toBe('_UNKNOWN_PARTITION')
+      }
+      await p.close()
+    })
+
+    it('refuses bad input and unknown keys with typed errors, and use after close', async () => {
+      const p = producerOf(t, engine)
+      await expect(p.produceBatch('', ['x'])).rejects.toMatchObject({ code: '_INVALID_ARG' })
+      await expect(p.produceBatch('t', [{ value: 'a' }, { key: 'k' } as never])).rejects.toMatchObject({ code: '_INVALID_ARG', index: 1 })
+      await expect(p.produceBatch('t', [{ value: 'a', partition: -2 }])).rejects.toMatchObject({ code: '_INVALID_ARG', index: 0 })
+      await expect(p.flush(-1)).rejects.toMatchObject({ code: '_INVALID_ARG' })
+      expect(() => producerOf(t, engine, { 'no.such.key': 1 })).toThrow(expect.objectContaining({ code: '_INVALID_ARG', key: 'no.such.key' }))
+      expect(() => new Producer({ 'bootstrap.servers': t.servers(), engine: 'fast' as never })).toThrow(
+        expect.objectContaining({ code: '_INVALID_ARG', key: 'engine' }),
+      )
+      await p.close()
+      await p.close() // twice is fine
+      await expect(p.produceBatch('t', ['x'])).rejects.toMatchObject({ code: '_STATE' })
+
+      const c = consumerOf(t, engine, uniqueTopic('g'))
+      await expect(c.consumeBatch(10, 10)).rejects.toMatchObject({ code: '_STATE' })
+      expect(() => c.subscribe([])).toThrow(KafkaError)
+      expect(() => consumerOf(t, engine, 'g', { 'no.such.key': 1 })).toThrow(expect.objectContaining({ code: '_INVALID_ARG', key: 'no.such.key' }))
+      const topic = uniqueTopic(`k-${engine}-bad`)
+      await t.createTopic(topic, 1)
+      c.subscribe([topic])
+      await expect(c.consumeBatch(0, 10)).rejects.toMatchObject({ code: '_INVALID_ARG' })
+      await expect(c.commit([{ topic, partition: 5, offset: 0 }])).rejects.toMatchObject({ code: '_INVALID_ARG' })
+      await c.close()
+      await c.close()
+      await expect(c.consumeBatch(10, 10)).rejects.toMatchObject({ code: '_STATE' })
+      expect(() => c.assignment()).toThrow(KafkaError)
+    })
+
+    it('fails connect fast with the reason when nothing listens, and close settles batches it could not deliver', async () => {
+      const p = new Producer({ 'bootstrap.servers': '127.0.0.1:1', preset: t.preset, engine, 'message.timeout.ms': 60_000 })
+      const err = await p.connect({ timeoutMs: 1000 }).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(KafkaError)
+      expect((err as KafkaError).message).toMatch(/could not reach the cluster/)
+      const pending = p.produceBatch('t', ['a', 'b'])
+      await p.close(300)
+      const report = await pending
+      expect(report.failed).toBe(2)
+      expect(report.errors.map((e) => e.error.code)).toEqual(['_PURGE_QUEUE', '_PURGE_QUEUE'])
+
+      const c = new Consumer({ 'bootstrap.servers': '127.0.0.1:1', 'group.id': uniqueTopic('g'), engine })
+      expect(await c.connect({ timeoutMs: 1000 }).catch((e: unknown) => e)).toBeInstanceOf(KafkaError)
+      await c.close(1000)
+    })
+
+    it('commits consumed positions or explicit offsets, and a new member resumes there', async () => {
+      const topic = uniqueTopic(`k-${engine}-commit`)
+      await t.createTopic(topic, 2)
+      const p = producerOf(t, engine)
+      expect((await p.produceBatch(topic, Array.from({ length: 200 }, (_, i) => ({ value: `m${i}`, partition: i % 2 })))).delivered).toBe(200)
+      await p.close()
+      const group = uniqueTopic('g')
+
+      const first = consumerOf(t, engine, group)
+      first.subscribe([topic])
+      await drain(first, 200)
+      await first.commit([
+        { topic, partition: 0, offset: 60 },
+        { topic, partition: 1, offset: 60 },
+      ])
+      expect(await first.committed()).toEqual([
+        { topic, partition: 0, offset: 60 },
+        { topic, partition: 1, offset: 60 },
+      ])
+      await first.close()
+
+      const second = consumerOf(t, engine, group)
+      second.subscribe([topic])
+      const again = await drain(second, 80)
+      for (const partition of [0, 1]) {
+        expect(again.filter((m) => m.partition === partition).map((m) => m.offset)).toEqual(Array.from({ length: 40 }, (_, i) => 60 + i))
+      }
+      await second.commit() // what it consumed
+      expect(await second.committed()).toEqual([
+        { topic, partition: 0, offset: 100 },
+        { topic, partition: 1, offset: 100 },
+      ])
+      await second.close()
+    })
+
+    it('pauses and resumes partitions, seeks, and reports positions, watermarks and lag', async () => {
+      const topic = uniqueTopic(`k-${engine}-control`)
+      await t.createTopic(topic, 2)
+      const c = consumerOf(t, engine, uniqueTopic('g'))
+      const events: RebalanceEvent[] = []
+      c.on('rebalance', (e) => events.push(e))
+      c.subscribe([topic])
+      await untilAssigned(c, 2)
+      expect(events.filter((e) => e.type === 'assign').flatMap((e) => e.partitions.map((tp) => tp.partition)).sort()).toEqual([0, 1])
+      expect(c.position()).toEqual([
+        { topic, partition: 0, offset: -1001 },
+        { topic, partition: 1, offset: -1001 },
+      ])
+
+      c.pause([{ topic, partition: 1 }])
+      const p = producerOf(t, engine)
+      await p.produceBatch(topic, Array.from({ length: 200 }, (_, i) => ({ value: `m${i}`, partition: i % 2 })))
+      await p.close()
+      const fromZero = await drain(c, 100)
+      expect(new Set(fromZero.map((m) => m.partition))).toEqual(new Set([0]))
+      expect(await c.consumeBatch(100, 500)).toEqual([]) // partition 1 is paused
+      c.resume([{ topic, partition: 1 }])
+      const fromOne = await drain(c, 100)
+      expect(new Set(fromOne.map((m) => m.partition))).toEqual(new Set([1]))
+      expect(c.position()).toEqual([
+        { topic, partition: 0, offset: 100 },
+        { topic, partition: 1, offset: 100 },
+      ])
+      expect(await c.watermarks(topic, 0)).toEqual({ low: 0, high: 100 })
+      expect((await c.lag()).map((l) => l.lag)).toEqual([0, 0])
+      await c.seek([{ topic, partition: 0, offset: 42 }])
+      const sought = await drain(c, 58)
+      expect(sought.map((m) => m.offset)).toEqual(Array.from({ length: 58 }, (_, i) => 42 + i))
+      await c.close()
+    })
+
+    it('splits partitions in a group with rebalance events, and hands them over when a member leaves', async () => {
+      const topic = uniqueTopic(`k-${engine}-group`)
+      await t.createTopic(topic, 4)
+      const group = uniqueTopic('g')
+      const a = consumerOf(t, engine, group)
+      const b = consumerOf(t, engine, group)
+      const eventsB: RebalanceEvent[] = []
+      b.on('rebalance', (e) => eventsB.push(e))
+      a.subscribe([topic])
+      b.subscribe([topic])
+      const deadline = Date.now() + 60_000
+      while (a.assignment().length + b.assignment().length !== 4 || a.assignment().length === 0 || b.assignment().length === 0) {
+        if (Date.now() > deadline) throw new Error('the group did not settle')
+        await Promise.all([a.consumeBatch(10, 100), b.consumeBatch(10, 100)])
+      }
+      const split = [...a.assignment(), ...b.assignment()].map((tp) => tp.partition).sort()
+      expect(split).toEqual([0, 1, 2, 3])
+      const lastAssign = eventsB.filter((e) => e.type === 'assign').at(-1)!
+      expect(lastAssign.partitions.map((tp) => tp.partition).sort()).toEqual(b.assignment().map((tp) => tp.partition).sort())
+
+      await a.close()
+      const until = Date.now() + 60_000
+      while (b.assignment().length !== 4) {
+        if (Date.now() > until) throw new Error('b did not take over')
+        await b.consumeBatch(10, 200)
+      }
+      expect(eventsB.some((e) => e.type === 'revoke')).toBe(true)
+      await b.close()
+    })
+
+    it('settles a waiting consumeBatch on close, and iterates batches until closed', async () => {
+      const topic = uniqueTopic(`k-${engine}-iterate`)
+      await t.createTopic(topic, 1)
+      const waiter = consumerOf(t, engine, uniqueTopic('g'))
+      waiter.subscribe([topic])
+      const waiting = waiter.consumeBatch(10, 60_000)
+      await new Promise((r) => setTimeout(r, 200))
+      await waiter.close()
+      expect(await waiting).toEqual([])
+
+      const p = producerOf(t, engine)
+      await p.produceBatch(topic, Array.from({ length: 50 }, (_, i) => `m${i}`))
+      await p.close()
+      const c = consumerOf(t, engine, uniqueTopic('g'))
+      c.subscribe([topic])
+      let seenCount = 0
+      for await (const batch of c) {
+        seenCount += batch.length
+        if (seenCount >= 50) void c.close()
+      }
+      expect(seenCount).toBe(50)
+    })
+  })
+}
