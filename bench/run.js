@@ -54,11 +54,13 @@ const HELP = `usage: npm run bench -- [options]
 
 engines
   produce  c (producev per message), c-batch (produce_batch), native (produceBatch of Buffer[]),
-           native-packed (produceBatch of one packed Buffer), kafkajs (send)
+           native-packed (produceBatch of one packed Buffer), kafkajs (turbokafka's kafkajs engine,
+           produceBatch of Buffer[])
   consume  c (consumer_poll per message), c-batch (consume_batch_queue), native (consumeBatch),
-           kafkajs (eachBatch)
+           kafkajs (the kafkajs engine's consumeBatch)
   e2e      c (producer thread + consumer_poll), native (produceBatch + consumeBatch),
-           kafkajs (send + eachBatch)
+           kafkajs (the kafkajs engine, same calls)
+  only when named: kafkajs-direct (kafkajs itself: send, eachBatch), for what the engine's layer costs
   peers    node-rdkafka (produce, consume) when installed where the bench can require it
            (npm install --prefix bench node-rdkafka); skipped with a note otherwise
 `
@@ -70,9 +72,10 @@ const WORKLOADS = {
     engines: {
       c: { label: 'C librdkafka, producev per message', c: 'producer', mode: 'producev' },
       'c-batch': { label: 'C librdkafka, produce_batch', c: 'producer', mode: 'batch' },
-      native: { label: 'turbokafka produceBatch(Buffer[])', script: 'produce-native.js', form: 'array' },
-      'native-packed': { label: 'turbokafka produceBatch(packed)', script: 'produce-native.js', form: 'packed' },
-      kafkajs: { label: 'kafkajs producer.send', script: 'produce-kafkajs.js' },
+      native: { label: 'turbokafka produceBatch(Buffer[])', script: 'produce-turbokafka.js', engine: 'native', form: 'array' },
+      'native-packed': { label: 'turbokafka produceBatch(packed)', script: 'produce-turbokafka.js', engine: 'native', form: 'packed' },
+      kafkajs: { label: 'turbokafka engine kafkajs, produceBatch(Buffer[])', script: 'produce-turbokafka.js', engine: 'kafkajs', form: 'array' },
+      'kafkajs-direct': { label: 'kafkajs producer.send, no turbokafka', script: 'produce-kafkajs-direct.js', optional: true },
       'node-rdkafka': { label: 'node-rdkafka produce, delivery reports', script: 'produce-node-rdkafka.js', peer: 'node-rdkafka' },
     },
     baselines: { c: 'vs C producev', 'c-batch': 'vs C produce_batch' },
@@ -81,8 +84,9 @@ const WORKLOADS = {
     engines: {
       c: { label: 'C librdkafka, consumer_poll per message', c: 'consumer', mode: 'poll' },
       'c-batch': { label: 'C librdkafka, consume_batch_queue', c: 'consumer', mode: 'batch' },
-      native: { label: 'turbokafka consumeBatch', script: 'consume-native.js' },
-      kafkajs: { label: 'kafkajs eachBatch', script: 'consume-kafkajs.js' },
+      native: { label: 'turbokafka consumeBatch', script: 'consume-turbokafka.js', engine: 'native' },
+      kafkajs: { label: 'turbokafka engine kafkajs, consumeBatch', script: 'consume-turbokafka.js', engine: 'kafkajs' },
+      'kafkajs-direct': { label: 'kafkajs eachBatch, no turbokafka', script: 'consume-kafkajs-direct.js', optional: true },
       'node-rdkafka': { label: 'node-rdkafka consume(batch)', script: 'consume-node-rdkafka.js', peer: 'node-rdkafka' },
     },
     baselines: { c: 'vs C consumer_poll', 'c-batch': 'vs C consume_batch_queue' },
@@ -90,8 +94,9 @@ const WORKLOADS = {
   e2e: {
     engines: {
       c: { label: 'C librdkafka, producev + consumer_poll', c: 'e2e' },
-      native: { label: 'turbokafka produceBatch + consumeBatch', script: 'e2e-native.js' },
-      kafkajs: { label: 'kafkajs send + eachBatch', script: 'e2e-kafkajs.js' },
+      native: { label: 'turbokafka produceBatch + consumeBatch', script: 'e2e-turbokafka.js', engine: 'native' },
+      kafkajs: { label: 'turbokafka engine kafkajs, produceBatch + consumeBatch', script: 'e2e-turbokafka.js', engine: 'kafkajs' },
+      'kafkajs-direct': { label: 'kafkajs send + eachBatch, no turbokafka', script: 'e2e-kafkajs-direct.js', optional: true },
     },
     baselines: {},
   },
@@ -170,8 +175,11 @@ function parseOptions(argv) {
   if (parsed.help) return { help: true }
   const workloads = list(parsed.workloads)
   for (const w of workloads) if (!WORKLOADS[w]) throw new UsageError(`unknown workload "${w}" (known: ${Object.keys(WORKLOADS).join(', ')})`)
-  const known = new Set(Object.values(WORKLOADS).flatMap((w) => Object.keys(w.engines)))
-  const engines = parsed.engines === undefined ? [...known] : list(parsed.engines)
+  const all = Object.values(WORKLOADS).flatMap((w) => Object.entries(w.engines))
+  const known = new Set(all.map(([name]) => name))
+  // Optional engines run only when named: kafkajs-direct measures what the kafkajs engine's layer costs.
+  const defaults = new Set(all.filter(([, def]) => !def.optional).map(([name]) => name))
+  const engines = parsed.engines === undefined ? [...defaults] : list(parsed.engines)
   for (const e of engines) if (!known.has(e)) throw new UsageError(`unknown engine "${e}" (known: ${[...known].join(', ')})`)
   const share = Number(parsed['kafkajs-share'])
   if (!(share > 0 && share <= 1)) throw new UsageError(`--kafkajs-share must be in (0, 1] (got ${parsed['kafkajs-share']})`)
@@ -270,6 +278,14 @@ function consumerConfig() {
 }
 
 /**
+ * The same for turbokafka's kafkajs engine, which refuses librdkafka keys it cannot honour: the
+ * fetch sizes are librdkafka's defaults, stated so that kafkajs uses them too.
+ */
+function kafkajsConsumerConfig() {
+  return { 'auto.offset.reset': 'earliest', 'enable.auto.commit': 'false', 'fetch.max.bytes': '52428800', 'max.partition.fetch.bytes': '1048576' }
+}
+
+/**
  * e2e: a 1 ms linger (at 0 every message becomes a request of its own, more than the mock cluster
  * keeps up with at 10k msg/s on this machine), and an idle fetch comes back within 10 ms.
  */
@@ -277,6 +293,7 @@ function e2eConfigs(opts) {
   return {
     producer: { acks: opts.acks, 'enable.idempotence': 'false', 'linger.ms': '1', 'socket.nagle.disable': 'true', 'compression.type': 'none' },
     consumer: { ...consumerConfig(), 'fetch.wait.max.ms': '10', 'socket.nagle.disable': 'true' },
+    kafkajsConsumer: { ...kafkajsConsumerConfig(), 'fetch.wait.max.ms': '10', 'socket.nagle.disable': 'true' },
   }
 }
 
@@ -308,7 +325,7 @@ function nodeTrial(what, script, spec) {
 
 function scaled(opts, engine, size) {
   const base = size >= 1024 ? Math.max(1, Math.floor(opts.messages / 4)) : opts.messages
-  return engine === 'kafkajs' ? Math.max(Math.min(base, opts.batch), Math.floor(base * opts.kafkajsShare)) : base
+  return engine.startsWith('kafkajs') ? Math.max(Math.min(base, opts.batch), Math.floor(base * opts.kafkajsShare)) : base
 }
 
 const median = (xs) => {
@@ -351,7 +368,7 @@ function enginesOf(opts, workload) {
     const def = WORKLOADS[workload].engines[e]
     if (!def) return false
     if (def.peer && !peerAvailable(def.peer)) return false
-    return !(e === 'kafkajs' && workload === 'produce' && kafkajsLacksCodec(opts))
+    return !(e.startsWith('kafkajs') && workload === 'produce' && kafkajsLacksCodec(opts))
   })
 }
 
@@ -375,7 +392,7 @@ async function runProduce(ctx) {
       ? spawnTrial(`produce ${engine}`, ctx.c(def.c), [broker.bootstrapServers, topic, String(messages), String(size), def.mode, ...keyValues(config)])
       : nodeTrial(`produce ${engine}`, def.script, {
           bootstrapServers: broker.bootstrapServers, topic, messages, size, batch: opts.batch, inflight: opts.inflight,
-          acks: opts.acks, form: def.form, preset: opts.preset, compression: opts.compression, config,
+          acks: opts.acks, engine: def.engine, form: def.form, preset: opts.preset, compression: opts.compression, config,
         })
     await broker.deleteTopic(topic)
     if (result.delivered + result.failed !== messages) {
@@ -410,7 +427,8 @@ async function runConsume(ctx) {
       const result = def.c
         ? spawnTrial(`consume ${engine}`, ctx.c(def.c), [broker.bootstrapServers, topic, String(messages), group, def.mode, ...keyValues(consumerConfig())])
         : nodeTrial(`consume ${engine}`, def.script, {
-            bootstrapServers: broker.bootstrapServers, topic, group, messages, batch: opts.batch, config: consumerConfig(),
+            bootstrapServers: broker.bootstrapServers, topic, group, messages, batch: opts.batch, engine: def.engine,
+            config: def.engine === 'kafkajs' ? kafkajsConsumerConfig() : consumerConfig(),
           })
       if (result.received < messages) throw new Error(`consume ${engine}: ${result.received} of ${messages} messages received`)
       if (result.bytes < result.received * size) throw new Error(`consume ${engine}: ${result.bytes} bytes for ${result.received} messages`)
@@ -442,7 +460,8 @@ async function runE2e(ctx) {
         ])
       : nodeTrial(`e2e ${engine}`, def.script, {
           bootstrapServers: broker.bootstrapServers, topic, partitions: opts.partitions, size, schedule: opts.schedule, warmup,
-          acks: opts.acks, preset: 'latency', producerConfig: configs.producer, consumerConfig: configs.consumer,
+          acks: opts.acks, preset: 'latency', engine: def.engine, producerConfig: configs.producer,
+          consumerConfig: def.engine === 'kafkajs' ? configs.kafkajsConsumer : configs.consumer,
         })
     await broker.deleteTopic(topic)
     if (result.failed > 0 || result.received !== result.sent) {

@@ -55,6 +55,10 @@ describe('bench options', () => {
     expect(o.workloads).toEqual(['produce', 'consume', 'e2e'])
     expect(o.sizes).toEqual([100, 1024])
     expect(parseOptions(['--size', '512']).sizes).toEqual([512])
+    // kafkajs is turbokafka's kafkajs engine; kafkajs itself runs only when named.
+    expect(o.engines).toContain('kafkajs')
+    expect(o.engines).not.toContain('kafkajs-direct')
+    expect(parseOptions(['--engines', 'kafkajs-direct']).engines).toEqual(['kafkajs-direct'])
     expect(o.schedule).toEqual([
       { start: 0, rate: 10000 },
       { start: 10, rate: 0 },
@@ -168,16 +172,16 @@ describe('bench smoke run (mock cluster, tiny counts)', () => {
     const chart = path.join(dir, 'out.svg')
     const r = spawnSync(
       process.execPath,
-      ['bench/run.js', '--engines', 'c,c-batch,native,native-packed,kafkajs', '--messages', '30000', '--repeat', '1', '--sizes', '100', '--batch', '1000', '--kafkajs-share', '1', '--duration', '2', '--rate', '1000', '--json', json, '--chart', chart],
+      ['bench/run.js', '--engines', 'c,c-batch,native,native-packed,kafkajs,kafkajs-direct', '--messages', '30000', '--repeat', '1', '--sizes', '100', '--batch', '1000', '--kafkajs-share', '1', '--duration', '2', '--rate', '1000', '--json', json, '--chart', chart],
       { cwd: root, encoding: 'utf8', timeout: 230_000 },
     )
     expect(r.stderr).toContain('mock cluster in a separate process')
     expect(r.status, r.stderr).toBe(0)
     const out = JSON.parse(fs.readFileSync(json, 'utf8'))
     const engines = (w: string) => out.trials.filter((t: { workload: string }) => t.workload === w).map((t: { engine: string }) => t.engine)
-    expect(engines('produce')).toEqual(['c', 'c-batch', 'native', 'native-packed', 'kafkajs'])
-    expect(engines('consume')).toEqual(['c', 'c-batch', 'native', 'kafkajs'])
-    expect(engines('e2e')).toEqual(['c', 'native', 'kafkajs'])
+    expect(engines('produce')).toEqual(['c', 'c-batch', 'native', 'native-packed', 'kafkajs', 'kafkajs-direct'])
+    expect(engines('consume')).toEqual(['c', 'c-batch', 'native', 'kafkajs', 'kafkajs-direct'])
+    expect(engines('e2e')).toEqual(['c', 'native', 'kafkajs', 'kafkajs-direct'])
     for (const t of out.trials) {
       if (t.workload === 'produce') expect([t.engine, t.delivered, t.failed]).toEqual([t.engine, 30000, 0])
       if (t.workload === 'consume') {
@@ -196,7 +200,7 @@ describe('bench smoke run (mock cluster, tiny counts)', () => {
     // The chart: a bar per engine and workload, and one per engine and percentile for e2e.
     const svg = fs.readFileSync(chart, 'utf8')
     expect(svg.startsWith('<svg')).toBe(true)
-    expect(svg.match(/<rect x=/g)?.length).toBe(5 + 4 + 3 * 3)
+    expect(svg.match(/<rect x=/g)?.length).toBe(6 + 5 + 4 * 3)
     expect(svg).toBe(renderChart(out))
     // The table on stdout names every workload.
     expect(r.stdout).toContain('delivered (acknowledged) messages per second')

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// One end-to-end latency trial of turbokafka's native engine: a Producer sends on a schedule and a
+// One end-to-end latency trial of turbokafka (spec.engine: native or kafkajs): a Producer sends on a schedule and a
 // Consumer in the same process reads the topic; latency is the time from when a message was due
 // to be sent to when consumeBatch returned it. Prints one JSON line with counts and percentiles.
 'use strict'
@@ -10,10 +10,13 @@ const { e2eTracker, runTrial, sendOnSchedule } = require('./common.js')
 runTrial(async () => {
   const spec = JSON.parse(process.argv[2])
   const times = sendTimes(spec.schedule)
-  const producer = new Producer({ 'bootstrap.servers': spec.bootstrapServers, preset: spec.preset, ...spec.producerConfig })
-  const consumer = new Consumer({ 'bootstrap.servers': spec.bootstrapServers, 'group.id': spec.topic, ...spec.consumerConfig })
+  const producer = new Producer({ 'bootstrap.servers': spec.bootstrapServers, preset: spec.preset, engine: spec.engine, ...spec.producerConfig })
+  const consumer = new Consumer({ 'bootstrap.servers': spec.bootstrapServers, 'group.id': spec.topic, engine: spec.engine, ...spec.consumerConfig })
   await Promise.all([producer.connect(), consumer.connect()])
-  consumer.assign(Array.from({ length: spec.partitions }, (_, partition) => ({ topic: spec.topic, partition, offset: -2 })))
+  // Joined (every partition assigned) before the schedule starts; the topic is empty until then.
+  consumer.subscribe([spec.topic])
+  const joinBy = Date.now() + 30_000
+  while (consumer.assignment().length < spec.partitions && Date.now() < joinBy) await consumer.consumeBatch(1, 100)
 
   const e2e = e2eTracker(spec, times)
   const deadline = Date.now() + (spec.schedule.at(-1).start + 30) * 1000

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// One consume trial of turbokafka's native engine, in a fresh process: consumeBatch in a fresh
+// One consume trial of turbokafka (spec.engine: native or kafkajs), in a fresh process: consumeBatch in a fresh
 // group from the beginning of a pre-filled topic until spec.messages have arrived. Prints one
 // JSON line: received, bytes, seconds (first message to last).
 'use strict'
@@ -8,7 +8,7 @@ const { consumeUntil, runTrial } = require('./common.js')
 
 runTrial(async () => {
   const spec = JSON.parse(process.argv[2])
-  const consumer = new Consumer({ 'bootstrap.servers': spec.bootstrapServers, 'group.id': spec.group, ...spec.config })
+  const consumer = new Consumer({ 'bootstrap.servers': spec.bootstrapServers, 'group.id': spec.group, engine: spec.engine, ...spec.config })
   await consumer.connect()
   consumer.subscribe([spec.topic])
   const result = await consumeUntil(spec.messages, () => consumer.consumeBatch(spec.batch, 100))

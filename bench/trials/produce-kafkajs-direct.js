@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// One producer trial of kafkajs, in a fresh process: `send` with the same batch size and the same
+// One producer trial of kafkajs itself (no turbokafka), in a fresh process: `send` with the same batch size and the same
 // number of batches in flight as the native trial. Prints one JSON line like the others.
 'use strict'
 const { Kafka, logLevel, CompressionTypes } = require('kafkajs')

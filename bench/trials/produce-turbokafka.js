@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// One producer trial of turbokafka's native engine, in a fresh process. argv[2] is a JSON spec;
-// prints one JSON line: delivered, failed, seconds (first enqueue to last delivery report).
+// One producer trial of turbokafka (spec.engine: native or kafkajs), in a fresh process. argv[2]
+// is a JSON spec; prints one JSON line: delivered, failed, seconds (first enqueue to last
+// delivery report).
 'use strict'
 const { Producer } = require('../../dist/cjs/index.js')
 const { produceAll, runTrial } = require('./common.js')
 
 runTrial(async () => {
   const spec = JSON.parse(process.argv[2])
-  const producer = new Producer({ 'bootstrap.servers': spec.bootstrapServers, preset: spec.preset, ...spec.config })
+  const producer = new Producer({ 'bootstrap.servers': spec.bootstrapServers, preset: spec.preset, engine: spec.engine, ...spec.config })
   await producer.connect()
   // Learn the topic's leader before the clock starts (the C baseline fetches its metadata).
   await producer.produceBatch(spec.topic, [Buffer.alloc(spec.size)])

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// One consume trial of kafkajs, in a fresh process: eachBatch in a fresh group from the beginning
+// One consume trial of kafkajs itself (no turbokafka), in a fresh process: eachBatch in a fresh group from the beginning
 // of a pre-filled topic until spec.messages have arrived. Prints one JSON line like the others.
 'use strict'
 const { Kafka, logLevel } = require('kafkajs')
