@@ -9,7 +9,7 @@ export {
 } from './consumer'
 export { MockCluster, type MockClusterOptions } from './mock-cluster'
 export { KafkaError, type KafkaErrorOptions } from './errors'
-export { PRESETS, type ConfigValue, type ConsumerConfig, type Preset, type ProducerConfig, type ProducerOptions } from './config'
+export { PRESETS, type ConfigValue, type ConsumerConfig, type Engine, type Preset, type ProducerConfig, type ProducerOptions } from './config'
 export type {
   BatchFailure,
   BatchReport,

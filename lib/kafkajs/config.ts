@@ -257,7 +257,7 @@ export function kafkajsProducerSettings(config: Record<string, ConfigValue>): Pr
   const s = {
     acks: -1,
     idempotent: false,
-    maxInFlight: 5,
+    maxInFlight: 1_000_000,
     compression: 'none',
     lingerMs: 5,
     batchMessages: 10_000,
