@@ -30,7 +30,7 @@ function scratchLayout(length: number): Uint32Array {
   return scratch.subarray(0, length)
 }
 /** In the views layout, the ArrayBuffer index of a null value (a tombstone). */
-const NULL_VALUE = 0xffffffff
+export const NULL_VALUE = 0xffffffff
 
 /**
  * Describes values as views into their ArrayBuffers, so the native side reads a handful of

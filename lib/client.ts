@@ -13,6 +13,11 @@ export function checkInt(name: string, v: unknown, min: number, max: number): nu
   return v
 }
 
+/** A Map key for a topic partition. */
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`
+}
+
 /** A metadata round trip through `ping`; a failure says the cluster could not be reached, and why. */
 export async function reachCluster(ping: (timeoutMs: number) => Promise<unknown>, timeoutMs: number): Promise<void> {
   try {

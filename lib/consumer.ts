@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 
 import type { TopicPartitionOffset } from './binding'
-import { checkInt, MAX_MS } from './client'
+import { checkInt, MAX_MS, partitionKey } from './client'
 import { describe, resolveConsumerConfig, type ConsumerConfig } from './config'
 import { resolveEngine } from './engine'
 import { invalidArg, KafkaError, stateError } from './errors'
@@ -90,10 +90,6 @@ function checkPartitions(list: unknown, withOffsets: boolean): TopicPartitionOff
     }
     return out
   })
-}
-
-function key(tp: TopicPartition): string {
-  return `${tp.topic}\u0000${tp.partition}`
 }
 
 /**
@@ -216,8 +212,8 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     let list: TopicPartitionOffset[] | null = null
     if (offsets !== undefined) {
       list = checkPartitions(offsets, true)
-      const assigned = new Set(this.assignment().map(key))
-      const stray = list.find((tp) => !assigned.has(key(tp)))
+      const assigned = new Set(this.assignment().map((tp) => partitionKey(tp.topic, tp.partition)))
+      const stray = list.find((tp) => !assigned.has(partitionKey(tp.topic, tp.partition)))
       if (stray) {
         throw invalidArg(`commit: ${stray.topic} [${stray.partition}] is not assigned to this consumer`)
       }

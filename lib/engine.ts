@@ -31,10 +31,13 @@ export function resolveEngine(engine: Engine): 'native' | 'kafkajs' {
   return 'kafkajs'
 }
 
+let kafkajsModule: typeof import('kafkajs') | undefined
+
 /** kafkajs itself, loaded on first use so that native-only applications never load it. */
 export function kafkajs(): typeof import('kafkajs') {
   try {
-    return createRequire(__filename)('kafkajs') as typeof import('kafkajs')
+    kafkajsModule ??= createRequire(__filename)('kafkajs') as typeof import('kafkajs')
+    return kafkajsModule
   } catch (err) {
     throw new KafkaError(
       `the kafkajs engine needs the kafkajs package, which did not load (${(err as Error).message}); ` +

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 
 import { KafkaError, PRESETS, Producer } from '../lib/index'
 import { resolveConsumerConfig, resolveProducerConfig } from '../lib/config'
+import { catchError } from './helpers'
 
 describe('producer configuration', () => {
   it('defaults to the durable preset: idempotent, acks=all', () => {
@@ -64,15 +65,6 @@ describe('producer configuration', () => {
     expect(err.message).toMatch(/acks/)
   })
 })
-
-function catchError(fn: () => unknown): KafkaError {
-  try {
-    fn()
-  } catch (e) {
-    return e as KafkaError
-  }
-  throw new Error('expected an error')
-}
 
 describe('consumer configuration', () => {
   it('raises queued.min.messages so librdkafka keeps fetching while JavaScript drains the queue', () => {

@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs'
 
-import { Consumer } from '../lib/index'
+import { Consumer, type KafkaError } from '../lib/index'
 
 export interface ReadMessage {
   partition: number
@@ -84,4 +84,14 @@ export function newConsumer(servers: string, group: string, extra: Record<string
     'enable.auto.commit': false,
     ...extra,
   })
+}
+
+/** The error `fn` throws; fails the test if it throws none. */
+export function catchError(fn: () => unknown): KafkaError {
+  try {
+    fn()
+  } catch (e) {
+    return e as KafkaError
+  }
+  throw new Error('expected an error')
 }

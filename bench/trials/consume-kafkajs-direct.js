@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// One consume trial of kafkajs itself (no turbokafka), in a fresh process: eachBatch in a fresh group from the beginning
-// of a pre-filled topic until spec.messages have arrived. Prints one JSON line like the others.
+// One consume trial of kafkajs itself (no turbokafka), in a fresh process: eachBatch in a fresh
+// group from the beginning of a pre-filled topic until spec.messages have arrived. Prints one JSON
+// line like the others.
 'use strict'
 const { Kafka, logLevel } = require('kafkajs')
 const { consumeCounter, runTrial } = require('./common.js')

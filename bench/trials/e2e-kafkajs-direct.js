@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// One end-to-end latency trial of kafkajs itself (no turbokafka): a producer sends on a schedule and a consumer in the
-// same process reads the topic (eachBatch); latency is the time from when a message was due to be
-// sent to when eachBatch received it. Prints one JSON line like e2e-native.js.
+// One end-to-end latency trial of kafkajs itself (no turbokafka): a producer sends on a schedule
+// and a consumer in the same process reads the topic (eachBatch); latency is the time from when a
+// message was due to be sent to when eachBatch received it. Prints one JSON line like
+// e2e-turbokafka.js.
 'use strict'
 const { Kafka, logLevel, CompressionTypes } = require('kafkajs')
 const { sendTimes } = require('../schedule.js')

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// One producer trial of kafkajs itself (no turbokafka), in a fresh process: `send` with the same batch size and the same
-// number of batches in flight as the native trial. Prints one JSON line like the others.
+// One producer trial of kafkajs itself (no turbokafka), in a fresh process: `send` with the same
+// batch size and the same number of batches in flight as produce-turbokafka.js. Prints one JSON line
+// like the others.
 'use strict'
 const { Kafka, logLevel, CompressionTypes } = require('kafkajs')
 const { produceAll, runTrial } = require('./common.js')

@@ -11,6 +11,7 @@ import type { EventEmitter } from 'node:events'
 import type { Admin, Consumer as KafkajsConsumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs'
 
 import type { TopicPartitionOffset } from '../binding'
+import { partitionKey } from '../client'
 import type { ResolvedConsumerConfig } from '../config'
 import type { ConsumedMessage, ConsumerEngine, TopicPartition, TopicPartitionPosition } from '../consumer'
 import { emitSafely } from '../emit'
@@ -34,10 +35,6 @@ interface Entry {
   /** Set once eachBatch may return: all taken, or dropped. */
   released: boolean
   release: () => void
-}
-
-function tpKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`
 }
 
 function toConsumed(topic: string, partition: number, m: KafkaMessage): ConsumedMessage {
@@ -216,18 +213,29 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
       return
     }
     if (isStale() || this.#consumer !== consumer || this.#closed) return
-    let release!: () => void
-    const released = new Promise<void>((resolve) => (release = resolve))
-    const entry: Entry = { topic: batch.topic, partition: batch.partition, messages: batch.messages, taken: 0, released: false, release }
-    entry.release = () => {
-      entry.released = true
-      release()
+    let wake: () => void = () => {}
+    const entry: Entry = {
+      topic: batch.topic,
+      partition: batch.partition,
+      messages: batch.messages,
+      taken: 0,
+      released: false,
+      release: () => {
+        entry.released = true
+        wake()
+      },
     }
     this.#buffer.push(entry)
     this.#waiter?.()
     try {
       while (!entry.released) {
-        await Promise.race([released, new Promise((resolve) => setTimeout(resolve, TICK_MS))])
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, TICK_MS)
+          wake = () => {
+            clearTimeout(timer)
+            resolve()
+          }
+        })
         if (entry.released) break
         if (!isRunning() || this.#consumer !== consumer || this.#closed) {
           this.#drop(entry)
@@ -287,7 +295,7 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
       for (let i = entry.taken; i < end; i++) out.push(toConsumed(entry.topic, entry.partition, entry.messages[i]!))
       entry.taken = end
       const last = entry.messages[end - 1]!
-      this.#positions.set(tpKey(entry.topic, entry.partition), { topic: entry.topic, partition: entry.partition, offset: Number(last.offset) + 1 })
+      this.#positions.set(partitionKey(entry.topic, entry.partition), { topic: entry.topic, partition: entry.partition, offset: Number(last.offset) + 1 })
       if (end === entry.messages.length) {
         this.#buffer.shift()
         entry.release()
@@ -297,8 +305,8 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
   }
 
   #assigned(list: ReadonlyArray<TopicPartition>, what: string): void {
-    const mine = new Set(this.#assignment.map((tp) => tpKey(tp.topic, tp.partition)))
-    const stray = list.find((tp) => !mine.has(tpKey(tp.topic, tp.partition)))
+    const mine = new Set(this.#assignment.map((tp) => partitionKey(tp.topic, tp.partition)))
+    const stray = list.find((tp) => !mine.has(partitionKey(tp.topic, tp.partition)))
     if (stray !== undefined) {
       throw new KafkaError(`${what}: ${stray.topic} [${stray.partition}] is not assigned to this consumer`, { code: '_UNKNOWN_PARTITION' })
     }
@@ -331,8 +339,8 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
   async seek(positions: TopicPartitionOffset[]): Promise<void> {
     this.#assigned(positions, 'seek')
     for (const p of positions) {
-      const k = tpKey(p.topic, p.partition)
-      this.#dropAll((e) => tpKey(e.topic, e.partition) === k)
+      const k = partitionKey(p.topic, p.partition)
+      this.#dropAll((e) => partitionKey(e.topic, e.partition) === k)
       this.#consumer!.seek({ topic: p.topic, partition: p.partition, offset: String(p.offset) })
       this.#positions.set(k, { topic: p.topic, partition: p.partition, offset: p.offset! })
     }
@@ -341,10 +349,10 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
   pause(partitions: TopicPartitionOffset[]): void {
     this.#assigned(partitions, 'pause')
     for (const p of partitions) {
-      const k = tpKey(p.topic, p.partition)
+      const k = partitionKey(p.topic, p.partition)
       // Like librdkafka, messages already fetched for a paused partition are discarded; resume
       // fetches them again from the position.
-      this.#dropAll((e) => tpKey(e.topic, e.partition) === k)
+      this.#dropAll((e) => partitionKey(e.topic, e.partition) === k)
       this.#consumer!.pause([{ topic: p.topic, partitions: [p.partition] }])
     }
   }
@@ -358,7 +366,7 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
     return (partitions ?? this.#assignment).map(({ topic, partition }) => ({
       topic,
       partition,
-      offset: this.#positions.get(tpKey(topic, partition))?.offset ?? INVALID_OFFSET,
+      offset: this.#positions.get(partitionKey(topic, partition))?.offset ?? INVALID_OFFSET,
     }))
   }
 
@@ -371,9 +379,9 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
       throw fromKafkajs(err)
     })
     const found = new Map<string, number>()
-    for (const t of fetched) for (const p of t.partitions) found.set(tpKey(t.topic, p.partition), Number(p.offset))
+    for (const t of fetched) for (const p of t.partitions) found.set(partitionKey(t.topic, p.partition), Number(p.offset))
     return list.map(({ topic, partition }) => {
-      const o = found.get(tpKey(topic, partition))
+      const o = found.get(partitionKey(topic, partition))
       return { topic, partition, offset: o === undefined || o < 0 ? INVALID_OFFSET : o }
     })
   }

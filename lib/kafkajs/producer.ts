@@ -6,7 +6,7 @@ import type { EventEmitter } from 'node:events'
 
 import type { Message as KafkajsMessage, Producer as KafkajsProducer, TopicMessages } from 'kafkajs'
 
-import type { FlatBatch } from '../batch'
+import { NULL_VALUE, type FlatBatch } from '../batch'
 import type { ResolvedProducerConfig } from '../config'
 import { kafkajs } from '../engine'
 import { invalidArg, KafkaError } from '../errors'
@@ -35,9 +35,6 @@ interface Outgoing {
   at: number
   done: boolean
 }
-
-/** In the views layout, the ArrayBuffer index of a null value (see lib/batch.ts). */
-const NULL_VALUE = 0xffffffff
 
 /** Rebuilds kafkajs messages from the flat batch produceBatch validated (the payloads are not copied). */
 function toMessages(batch: FlatBatch, count: number): Array<{ message: KafkajsMessage; bytes: number }> {
