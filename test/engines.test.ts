@@ -15,7 +15,7 @@ import { Consumer, KafkaError, MockCluster, Producer } from '../lib/index'
 import { crc32 } from '../lib/kafkajs/client'
 import { kafkajsConsumerSettings, kafkajsProducerSettings } from '../lib/kafkajs/config'
 import { fromKafkajs } from '../lib/kafkajs/errors'
-import { consumerOf, drain, expectExactly, mixedMessages, producerOf, type Target } from './contract'
+import { consumerOf, drain, expectExactly, mixedMessages, producerOf, untilAssigned, type Target } from './contract'
 import { catchError, uniqueTopic } from './helpers'
 
 let cluster: MockCluster
@@ -203,8 +203,13 @@ describe('interop between the engines', () => {
     const group = uniqueTopic('g')
     const n = consumerOf(target, 'native', group)
     const k = consumerOf(target, 'kafkajs', group)
-    n.subscribe([topic])
+    // The kafkajs member joins first and so leads (the mock coordinator elects its first member).
+    // The mock ends a sync as soon as the leader's assignment arrives and answers a follower's
+    // later SyncGroup with INVALID_REQUEST, which kafkajs treats as fatal; a leader computing the
+    // assignment syncs last. Apache Kafka has no such race.
     k.subscribe([topic])
+    await untilAssigned(k, 4)
+    n.subscribe([topic])
     const deadline = Date.now() + 60_000
     while (n.assignment().length === 0 || k.assignment().length === 0 || n.assignment().length + k.assignment().length !== 4) {
       if (Date.now() > deadline) throw new Error(`native ${n.assignment().length}, kafkajs ${k.assignment().length} partitions`)
