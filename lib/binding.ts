@@ -1,5 +1,5 @@
 // The only module that loads the native addon. Everything native is reached through `binding()`.
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 
@@ -92,6 +92,18 @@ export interface Binding {
   MockCluster: new (brokers: number) => NativeMockCluster
   errorCodes(): Array<[number, string, string, boolean]>
   librdkafkaVersion(): string
+  buildInfo(): BuildInfo
+}
+
+/** How the loaded binary was built: see native/addon.cc BuildInfo. */
+export interface BuildInfo {
+  /** scripts/fingerprint.js's digest of the native sources and build files it was made from. */
+  fingerprint: string
+  /** How librdkafka is linked: into the binary (prebuilds) or the system's shared library. */
+  linkage: 'static' | 'dynamic'
+  librdkafka: string
+  /** librdkafka's builtin.features. */
+  features: string
 }
 
 /** The package root: the nearest folder above this file whose package.json names turbokafka. */
@@ -111,28 +123,96 @@ function packageRoot(): string {
  */
 export const NATIVE_PATH_ENV = 'TURBOKAFKA_NATIVE_PATH'
 
-function explain(err: unknown, root: string, forced: string | undefined): Error {
+/** The prebuilt binaries the package carries, as "linux-x64 (glibc)". */
+function prebuildsIn(root: string): string[] {
+  const out: string[] = []
+  const dir = path.join(root, 'prebuilds')
+  for (const tuple of existsSync(dir) ? readdirSync(dir) : []) {
+    for (const file of readdirSync(path.join(dir, tuple))) {
+      if (!file.endsWith('.node')) continue
+      const libc = /\.(glibc|musl)\./.exec(file)?.[1]
+      out.push(libc ? `${tuple} (${libc})` : tuple)
+    }
+  }
+  return out
+}
+
+const BUILD_FROM_SOURCE =
+  'Build from source with `npm rebuild turbokafka --build-from-source`: it needs a C++ compiler, make, python3, pkg-config and ' +
+  "librdkafka's development files (Debian/Ubuntu: apt-get install g++ make python3 pkg-config librdkafka-dev; " +
+  'Alpine: apk add build-base python3 pkgconf librdkafka-dev; Fedora/RHEL: dnf install gcc-c++ make python3 ' +
+  'pkgconf-pkg-config librdkafka-devel).'
+
+/** The C library version this process runs on, when Node knows it (glibc only). */
+function glibcVersion(): string | undefined {
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header
+  return header?.glibcVersionRuntime
+}
+
+/** Turns a loader failure into an explanation of the cause and the fix; the original is the cause. */
+export function explainLoadError(err: unknown, root: string, forced?: string, loading?: string): Error {
   const message = err instanceof Error ? err.message : String(err)
+  const file = loading ?? /^(\/[^:]+\.node):/.exec(message)?.[1]
+  const shown = file && (path.relative(root, file).startsWith('..') ? file : path.relative(root, file))
+  const what = shown ? `the native addon ${shown}` : 'the native addon'
   let hint: string
+  let m: RegExpExecArray | null
   if (forced !== undefined && /Cannot find module|ENOENT/.test(message)) {
     hint = `${NATIVE_PATH_ENV} points at ${forced}, which does not exist. Unset it to use the package's own binary.`
-  } else if (/No native build was found/.test(message)) {
+  } else if ((m = /No native build was found for (.*)/.exec(message))) {
+    const tags = Object.fromEntries(m[1].split(' ').map((kv) => kv.split('=') as [string, string]))
+    const here = `${tags.platform}-${tags.arch}${tags.libc && tags.platform === 'linux' ? ` (${tags.libc})` : ''}`
+    const have = prebuildsIn(root)
     hint =
-      `there is no prebuilt binary for ${process.platform}-${process.arch} and no local build in ${root}/build. ` +
-      `Build from source with \`npm rebuild turbokafka\` (needs a C++ compiler, pkg-config and librdkafka's ` +
-      `development files, e.g. \`apt-get install librdkafka-dev\`).`
-  } else if (/cannot open shared object file/.test(message)) {
-    const lib = /([\w.+-]+\.so[\w.]*)/.exec(message)?.[1] ?? 'a shared library'
-    hint = `the binary needs ${lib}, which this system does not have. Install it (for librdkafka.so: \`apt-get install librdkafka1\`) or rebuild.`
-  } else if (/GLIBC_|version `/.test(message)) {
-    hint = 'the binary was built against a newer C library than this system has; rebuild from source.'
+      `there is no prebuilt binary for ${here} (the package has ${have.length ? have.join(', ') : 'none'}) ` +
+      `and no source build in ${path.join(root, 'build')}. ${BUILD_FROM_SOURCE}`
+  } else if ((m = /([^\s:/]+\.so[\w.]*): cannot open shared object file/.exec(message))) {
+    const lib = m[1]
+    const pkg = lib.startsWith('librdkafka')
+      ? ' (a source build links the system librdkafka: apt-get install librdkafka1, or rebuild)'
+      : ''
+    hint = `${what} needs ${lib}, which this system does not have${pkg}. Install the package that provides it, or build from source. ${BUILD_FROM_SOURCE}`
+  } else if ((m = /version `(GLIBC_[\d.]+)' not found/.exec(message))) {
+    const have = glibcVersion()
+    hint =
+      `${what} needs ${m[1].replace('_', ' ')} or newer, and this system has ${have ? `glibc ${have}` : 'an older C library'}. ` +
+      BUILD_FROM_SOURCE
+  } else if ((m = /version `(GLIBCXX_[\d.]+|CXXABI_[\d.]+)' not found/.exec(message))) {
+    hint = `${what} needs a newer C++ runtime (${m[1]}) than this system's libstdc++. Rebuild it here: \`npm rebuild turbokafka --build-from-source\`.`
+  } else if ((m = /undefined symbol: (\S+)/.exec(message))) {
+    hint = m[1].startsWith('napi_') || m[1].startsWith('node_api_')
+      ? `${what} needs a Node-API function (${m[1]}) this Node.js lacks: use Node.js 18 or newer.`
+      : `${what} does not match the libraries it was built against (undefined symbol ${m[1]}): an ABI mismatch, ` +
+        'usually a source build run against a different librdkafka. Rebuild it here: `npm rebuild turbokafka --build-from-source`.'
+  } else if (/invalid ELF header|wrong ELF class|file too short|ELF file's (OS ABI|machine)|not a dynamic executable/.test(message)) {
+    hint =
+      `${what} is not a binary for ${process.platform}-${process.arch} (wrong format, or damaged). ` +
+      'Reinstall the package; if it came from a git checkout, make sure the prebuilds/ files are the real binaries.'
+  } else if (/NODE_MODULE_VERSION|did not self-register/.test(message)) {
+    hint = `${what} was built for a different Node.js ABI. Rebuild it here: \`npm rebuild turbokafka --build-from-source\`.`
   } else {
-    hint = 'the native addon failed to load.'
+    hint = `${what} failed to load.`
   }
-  return new Error(`turbokafka: ${hint}\n  loader said: ${message}`, { cause: err })
+  return new Error(`turbokafka: ${hint}\n  loader said: ${message.trim()}`, { cause: err })
+}
+
+/**
+ * Loads the addon of the package at `root`: the file `forced` names, else what node-gyp-build
+ * picks (build/Release, then the matching prebuild). Throws the explanation when it cannot.
+ */
+export function loadAddon(root: string, forced?: string): { addon: Binding; file: string } {
+  let file: string | undefined
+  try {
+    const req = createRequire(__filename)
+    file = forced !== undefined ? path.resolve(forced) : (req('node-gyp-build') as { resolve(dir: string): string }).resolve(root)
+    return { addon: req(file) as Binding, file }
+  } catch (err) {
+    throw explainLoadError(err, root, forced, file)
+  }
 }
 
 let cached: Binding | undefined
+let loadedFile: string | undefined
 let failure: Error | undefined
 
 /**
@@ -143,14 +223,13 @@ let failure: Error | undefined
 export function binding(): Binding {
   if (cached) return cached
   if (failure) throw failure
-  const root = packageRoot()
-  const forced = process.env[NATIVE_PATH_ENV] || undefined
   try {
-    const req = createRequire(__filename)
-    cached = forced !== undefined ? (req(path.resolve(forced)) as Binding) : (req('node-gyp-build') as (dir: string) => Binding)(root)
+    const loaded = loadAddon(packageRoot(), process.env[NATIVE_PATH_ENV] || undefined)
+    loadedFile = loaded.file
+    cached = loaded.addon
     return cached
   } catch (err) {
-    failure = explain(err, root, forced)
+    failure = err as Error
     throw failure
   }
 }
@@ -163,4 +242,25 @@ export function bindingError(): Error | undefined {
   } catch (err) {
     return err as Error
   }
+}
+
+/** The path of the loaded addon file (loads it if needed). */
+export function bindingFile(): string {
+  binding()
+  return loadedFile as string
+}
+
+const CA_KEYS = ['ssl.ca.location', 'ssl.ca.pem', 'ssl.ca.certificate.stores']
+
+/**
+ * The librdkafka configuration a native client gets. The prebuilt binary carries its own OpenSSL,
+ * whose default CA folder is the build machine's (/usr/lib/ssl), absent on Fedora, RHEL and
+ * Alpine. So where TLS is on and no CA is configured, it asks librdkafka to probe the standard
+ * locations instead, as librdkafka does by itself when built with a static OpenSSL.
+ */
+export function nativeConfig(conf: Record<string, string>, linkage: BuildInfo['linkage']): Record<string, string> {
+  const protocol = (conf['security.protocol'] ?? '').toLowerCase()
+  const tls = protocol === 'ssl' || protocol === 'sasl_ssl'
+  if (linkage !== 'static' || !tls || CA_KEYS.some((k) => conf[k] !== undefined)) return conf
+  return { ...conf, 'ssl.ca.location': 'probe' }
 }

@@ -21,4 +21,4 @@ export type {
   ProduceInput,
   ProducerStats,
 } from './types'
-export { librdkafkaVersion } from './version'
+export { librdkafkaVersion, nativeBuild, type NativeBuild } from './version'

@@ -2,7 +2,7 @@
 // copied into one ArrayBuffer per call (see native/consumer.cc); waiting takes no thread.
 import type { EventEmitter } from 'node:events'
 
-import { binding, type NativeConsumedBatch, type NativeConsumer, type TopicPartitionOffset } from '../binding'
+import { binding, nativeConfig, type NativeConsumedBatch, type NativeConsumer, type TopicPartitionOffset } from '../binding'
 import { forget, reachCluster, releaseAtExit } from '../client'
 import type { ResolvedConsumerConfig } from '../config'
 import type { ConsumedMessage, ConsumerEngine, TopicPartition, TopicPartitionPosition } from '../consumer'
@@ -28,7 +28,7 @@ export class NativeConsumerEngine implements ConsumerEngine {
     const wake: { fn: (() => void) | undefined } = { fn: undefined }
     this.#wake = wake
     try {
-      this.#native = new (binding().Consumer)(resolved.librdkafka, () => wake.fn?.())
+      this.#native = new (binding().Consumer)(nativeConfig(resolved.librdkafka, binding().buildInfo().linkage), () => wake.fn?.())
     } catch (err) {
       throw KafkaError.from(err)
     }

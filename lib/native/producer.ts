@@ -2,7 +2,7 @@
 import type { EventEmitter } from 'node:events'
 
 import type { FlatBatch } from '../batch'
-import { binding, type DispatchCallback, type NativeProducer, type SettledRow } from '../binding'
+import { binding, nativeConfig, type DispatchCallback, type NativeProducer, type SettledRow } from '../binding'
 import { forget, releaseAtExit, reachCluster } from '../client'
 import type { ResolvedProducerConfig } from '../config'
 import { emitSafely } from '../emit'
@@ -83,7 +83,7 @@ export class NativeProducerEngine implements ProducerEngine {
       }
     }
     try {
-      this.#native = new (binding().Producer)(resolved.librdkafka, onEvents, resolved.exitFlushTimeoutMs)
+      this.#native = new (binding().Producer)(nativeConfig(resolved.librdkafka, binding().buildInfo().linkage), onEvents, resolved.exitFlushTimeoutMs)
     } catch (err) {
       throw KafkaError.from(err)
     }
