@@ -137,6 +137,8 @@ function prebuildsIn(root: string): string[] {
   return out
 }
 
+const REBUILD = 'Rebuild it here: `npm rebuild turbokafka --build-from-source`.'
+
 const BUILD_FROM_SOURCE =
   'Build from source with `npm rebuild turbokafka --build-from-source`: it needs a C++ compiler, make, python3, pkg-config and ' +
   "librdkafka's development files (Debian/Ubuntu: apt-get install g++ make python3 pkg-config librdkafka-dev; " +
@@ -178,18 +180,18 @@ export function explainLoadError(err: unknown, root: string, forced?: string, lo
       `${what} needs ${m[1].replace('_', ' ')} or newer, and this system has ${have ? `glibc ${have}` : 'an older C library'}. ` +
       BUILD_FROM_SOURCE
   } else if ((m = /version `(GLIBCXX_[\d.]+|CXXABI_[\d.]+)' not found/.exec(message))) {
-    hint = `${what} needs a newer C++ runtime (${m[1]}) than this system's libstdc++. Rebuild it here: \`npm rebuild turbokafka --build-from-source\`.`
+    hint = `${what} needs a newer C++ runtime (${m[1]}) than this system's libstdc++. ${REBUILD}`
   } else if ((m = /undefined symbol: (\S+)/.exec(message))) {
     hint = m[1].startsWith('napi_') || m[1].startsWith('node_api_')
       ? `${what} needs a Node-API function (${m[1]}) this Node.js lacks: use Node.js 18 or newer.`
       : `${what} does not match the libraries it was built against (undefined symbol ${m[1]}): an ABI mismatch, ` +
-        'usually a source build run against a different librdkafka. Rebuild it here: `npm rebuild turbokafka --build-from-source`.'
+        `usually a source build run against a different librdkafka. ${REBUILD}`
   } else if (/invalid ELF header|wrong ELF class|file too short|ELF file's (OS ABI|machine)|not a dynamic executable/.test(message)) {
     hint =
       `${what} is not a binary for ${process.platform}-${process.arch} (wrong format, or damaged). ` +
       'Reinstall the package; if it came from a git checkout, make sure the prebuilds/ files are the real binaries.'
   } else if (/NODE_MODULE_VERSION|did not self-register/.test(message)) {
-    hint = `${what} was built for a different Node.js ABI. Rebuild it here: \`npm rebuild turbokafka --build-from-source\`.`
+    hint = `${what} was built for a different Node.js ABI. ${REBUILD}`
   } else {
     hint = `${what} failed to load.`
   }
@@ -213,6 +215,7 @@ export function loadAddon(root: string, forced?: string): { addon: Binding; file
 
 let cached: Binding | undefined
 let loadedFile: string | undefined
+let loadedLinkage: BuildInfo['linkage'] | undefined
 let failure: Error | undefined
 
 /**
@@ -250,6 +253,11 @@ export function bindingFile(): string {
   return loadedFile as string
 }
 
+/** How the loaded binary links librdkafka: asked once, it cannot change. */
+function linkageOfLoaded(): BuildInfo['linkage'] {
+  return (loadedLinkage ??= binding().buildInfo().linkage)
+}
+
 const CA_KEYS = ['ssl.ca.location', 'ssl.ca.pem', 'ssl.ca.certificate.stores']
 
 /**
@@ -258,7 +266,7 @@ const CA_KEYS = ['ssl.ca.location', 'ssl.ca.pem', 'ssl.ca.certificate.stores']
  * Alpine. So where TLS is on and no CA is configured, it asks librdkafka to probe the standard
  * locations instead, as librdkafka does by itself when built with a static OpenSSL.
  */
-export function nativeConfig(conf: Record<string, string>, linkage: BuildInfo['linkage']): Record<string, string> {
+export function nativeConfig(conf: Record<string, string>, linkage = linkageOfLoaded()): Record<string, string> {
   const protocol = (conf['security.protocol'] ?? '').toLowerCase()
   const tls = protocol === 'ssl' || protocol === 'sasl_ssl'
   if (linkage !== 'static' || !tls || CA_KEYS.some((k) => conf[k] !== undefined)) return conf

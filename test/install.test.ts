@@ -2,7 +2,7 @@
 // installed package must use its prebuilt binary (no build/, no system librdkafka) and work
 // through both require and import.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 
@@ -17,26 +17,33 @@ let packed: string[] = []
 let installLog = ''
 
 /** npm with install scripts on, whatever the caller's configuration says. */
-function npm(args: string[], cwd: string): { stdout: string; stderr: string } {
-  const r = spawnSync('npm', args, {
+function npm(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
+  return spawnSync('npm', args, {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, npm_config_ignore_scripts: 'false', npm_config_audit: 'false', npm_config_fund: 'false' },
+    env: { ...process.env, npm_config_ignore_scripts: 'false', npm_config_audit: 'false', npm_config_fund: 'false', ...env },
     timeout: 240_000,
   })
-  if (r.status !== 0) throw new Error(`npm ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`)
+}
+
+function succeeded<R extends { status: number | null; stdout: string; stderr: string }>(r: R, what: string): R {
+  if (r.status !== 0) throw new Error(`${what} failed (${r.status}):\n${r.stdout}\n${r.stderr}`)
   return r
+}
+
+/** An empty project at `dir` that installs the packed tarball (dependencies from npm's cache when it has them). */
+function installInto(dir: string, env: NodeJS.ProcessEnv = {}) {
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: path.basename(dir), version: '1.0.0', private: true }))
+  return npm(['install', '--prefer-offline', '--foreground-scripts', tarball], dir, env)
 }
 
 beforeAll(() => {
   // dist/ is built by npm test before the tests run; packing does not rebuild it.
-  const out = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', work], root).stdout)
+  const out = JSON.parse(succeeded(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', work], root), 'npm pack').stdout)
   tarball = path.join(work, out[0].filename)
   packed = (out[0].files as Array<{ path: string }>).map((f) => f.path).sort()
-  execFileSync('mkdir', ['-p', app])
-  writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }))
-  // Dependencies come from npm's cache when it has them (this project's own install filled it).
-  const log = npm(['install', '--prefer-offline', '--foreground-scripts', tarball], app)
+  const log = succeeded(installInto(app), 'npm install')
   installLog = `${log.stdout}\n${log.stderr}`
 }, 300_000)
 
@@ -132,16 +139,9 @@ describe('npm pack and install', () => {
 
 describe('install where no prebuild fits and nothing can be built', () => {
   it('fails the install and says what to install', () => {
-    const dir = mkdtempSync(path.join(work, 'musl-'))
-    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app2', version: '1.0.0', private: true }))
     // LIBC=musl: node-gyp-build takes this machine for Alpine, so no prebuild fits and it builds
     // from source; pkg-config then finds no librdkafka.
-    const r = spawnSync('npm', ['install', '--prefer-offline', '--foreground-scripts', tarball], {
-      cwd: dir,
-      encoding: 'utf8',
-      env: { ...process.env, LIBC: 'musl', PKG_CONFIG_LIBDIR: '/nonexistent', PKG_CONFIG_PATH: '', npm_config_ignore_scripts: 'false' },
-      timeout: 240_000,
-    })
+    const r = installInto(path.join(work, 'musl'), { LIBC: 'musl', PKG_CONFIG_LIBDIR: '/nonexistent', PKG_CONFIG_PATH: '' })
     expect(r.status).not.toBe(0)
     const log = `${r.stdout}\n${r.stderr}`
     expect(log).toContain("building from source needs librdkafka's development files")

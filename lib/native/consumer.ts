@@ -28,7 +28,7 @@ export class NativeConsumerEngine implements ConsumerEngine {
     const wake: { fn: (() => void) | undefined } = { fn: undefined }
     this.#wake = wake
     try {
-      this.#native = new (binding().Consumer)(nativeConfig(resolved.librdkafka, binding().buildInfo().linkage), () => wake.fn?.())
+      this.#native = new (binding().Consumer)(nativeConfig(resolved.librdkafka), () => wake.fn?.())
     } catch (err) {
       throw KafkaError.from(err)
     }

@@ -83,7 +83,7 @@ export class NativeProducerEngine implements ProducerEngine {
       }
     }
     try {
-      this.#native = new (binding().Producer)(nativeConfig(resolved.librdkafka, binding().buildInfo().linkage), onEvents, resolved.exitFlushTimeoutMs)
+      this.#native = new (binding().Producer)(nativeConfig(resolved.librdkafka), onEvents, resolved.exitFlushTimeoutMs)
     } catch (err) {
       throw KafkaError.from(err)
     }
