@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/broker/**'],
+    exclude: ['test/broker/**', 'test/system/**'],
     // Each file in its own process, with gc() exposed for the lifetime tests. Native handles
     // and librdkafka threads stay out of worker_threads the runner does not own.
     pool: 'forks',

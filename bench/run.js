@@ -6,13 +6,14 @@
 //   e2e      latency from when a message is due to be sent to when the consumer has it, at a rate
 // Ratios are against the C librdkafka baselines of the same run.
 'use strict'
-const { execFileSync, spawnSync } = require('node:child_process')
+const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { parseArgs } = require('node:util')
 
 const { connectReal, partitionsToHold, startMock } = require('./broker.js')
+const cBaseline = require('./c/build.js')
 const { fmt, renderChart } = require('./chart.js')
 const { parsePattern, scheduleArg, withEnd } = require('./schedule.js')
 
@@ -64,8 +65,6 @@ engines
   peers    node-rdkafka (produce, consume) when installed where the bench can require it
            (npm install --prefix bench node-rdkafka); skipped with a note otherwise
 `
-
-const C_PROGRAMS = { producer: 'producer.c', consumer: 'consumer.c', e2e: 'e2e.c' }
 
 const WORKLOADS = {
   produce: {
@@ -297,18 +296,6 @@ function e2eConfigs(opts) {
   }
 }
 
-function buildC(name) {
-  const src = path.join(__dirname, 'c', C_PROGRAMS[name])
-  const header = path.join(__dirname, 'c', 'common.h')
-  const out = path.join(root, 'build', 'bench', `c-${name}`)
-  const newest = Math.max(fs.statSync(src).mtimeMs, fs.statSync(header).mtimeMs)
-  if (fs.existsSync(out) && fs.statSync(out).mtimeMs > newest) return out
-  fs.mkdirSync(path.dirname(out), { recursive: true })
-  const flags = execFileSync('pkg-config', ['--cflags', '--libs', 'rdkafka'], { encoding: 'utf8' }).trim().split(/\s+/)
-  execFileSync('cc', ['-O2', '-Wall', '-pthread', '-o', out, src, ...flags], { stdio: 'inherit' })
-  return out
-}
-
 const keyValues = (config) => Object.entries(config).map(([k, v]) => `${k}=${v}`)
 
 /** Runs one trial process and returns the JSON object its last stdout line holds. */
@@ -389,7 +376,7 @@ async function runProduce(ctx) {
     await broker.createTopic(topic, opts.partitions)
     const config = producerConfig(opts)
     const result = def.c
-      ? spawnTrial(`produce ${engine}`, ctx.c(def.c), [broker.bootstrapServers, topic, String(messages), String(size), def.mode, ...keyValues(config)])
+      ? spawnTrial(`produce ${engine}`, ctx.c.file, [def.c, broker.bootstrapServers, topic, String(messages), String(size), def.mode, ...keyValues(config)])
       : nodeTrial(`produce ${engine}`, def.script, {
           bootstrapServers: broker.bootstrapServers, topic, messages, size, batch: opts.batch, inflight: opts.inflight,
           acks: opts.acks, engine: def.engine, form: def.form, preset: opts.preset, compression: opts.compression, config,
@@ -415,9 +402,15 @@ async function runConsume(ctx) {
     const partitions = partitionsToHold(broker, messages, size, opts.partitions)
     const topic = ctx.topic('consume')
     await broker.createTopic(topic, partitions)
-    const fill = spawnTrial('filling the consume topic', ctx.c('producer'), [
-      broker.bootstrapServers, topic, String(messages), String(size), 'fill', ...keyValues(producerConfig(opts)),
-    ])
+    const fill = ctx.c.file
+      ? spawnTrial('filling the consume topic', ctx.c.file, [
+          'producer', broker.bootstrapServers, topic, String(messages), String(size), 'fill', ...keyValues(producerConfig(opts)),
+        ])
+      : nodeTrial('filling the consume topic', 'produce-turbokafka.js', {
+          bootstrapServers: broker.bootstrapServers, topic, messages, size, batch: opts.batch, inflight: opts.inflight,
+          acks: opts.acks, engine: 'native', form: 'fill', partitions, preset: opts.preset, compression: opts.compression,
+          config: producerConfig(opts),
+        })
     if (fill.delivered !== messages) throw new Error(`filling ${topic}: ${fill.delivered} of ${messages} delivered`)
     const plan = []
     for (let r = 0; r < opts.repeat; r++) for (const engine of engines) plan.push(engine)
@@ -425,7 +418,7 @@ async function runConsume(ctx) {
       const def = WORKLOADS.consume.engines[engine]
       const group = `${topic}-g${i}`
       const result = def.c
-        ? spawnTrial(`consume ${engine}`, ctx.c(def.c), [broker.bootstrapServers, topic, String(messages), group, def.mode, ...keyValues(consumerConfig())])
+        ? spawnTrial(`consume ${engine}`, ctx.c.file, [def.c, broker.bootstrapServers, topic, String(messages), group, def.mode, ...keyValues(consumerConfig())])
         : nodeTrial(`consume ${engine}`, def.script, {
             bootstrapServers: broker.bootstrapServers, topic, group, messages, batch: opts.batch, engine: def.engine,
             config: def.engine === 'kafkajs' ? kafkajsConsumerConfig() : consumerConfig(),
@@ -454,8 +447,8 @@ async function runE2e(ctx) {
     const topic = ctx.topic('e2e')
     await broker.createTopic(topic, opts.partitions)
     const result = def.c
-      ? spawnTrial(`e2e ${engine}`, ctx.c(def.c), [
-          broker.bootstrapServers, topic, String(opts.partitions), String(size), scheduleArg(opts.schedule), String(warmup),
+      ? spawnTrial(`e2e ${engine}`, ctx.c.file, [
+          def.c, broker.bootstrapServers, topic, String(opts.partitions), String(size), scheduleArg(opts.schedule), String(warmup),
           ...keyValues(configs.producer), '--', ...keyValues(configs.consumer),
         ])
       : nodeTrial(`e2e ${engine}`, def.script, {
@@ -539,11 +532,25 @@ function report(opts, workload, summary, brokerLabel) {
 const log = (line) => console.error(`bench: ${line}`)
 
 /** One run of the options' workloads against one broker; prints the tables, returns the results. */
-async function runOnce(opts) {
-  const bootstrap = opts.brokers === undefined ? undefined : resolveBrokers(opts.brokers)
-  const { librdkafkaVersion } = require('../dist/cjs/index.js')
-  const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown cpu'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, librdkafka ${librdkafkaVersion()}`
-  const built = {}
+/** The C baseline for this run, or the engines without it (one line says what is missing). */
+function withCBaseline(opts, addon) {
+  const isC = (e) => Object.values(WORKLOADS).some((w) => w.engines[e]?.c)
+  if (!opts.engines.some(isC) && !opts.workloads.includes('consume')) return { opts, c: {} }
+  const found = cBaseline.locate(addon)
+  if (found.file) {
+    log(`C baseline: ${path.relative(root, found.file)} (librdkafka ${found.librdkafka}, ${found.how})`)
+    return { opts, c: found }
+  }
+  log(found.missing)
+  return { opts: { ...opts, engines: opts.engines.filter((e) => !isC(e)) }, c: {} }
+}
+
+async function runOnce(requested) {
+  const bootstrap = requested.brokers === undefined ? undefined : resolveBrokers(requested.brokers)
+  const { nativeBuild } = require('../dist/cjs/index.js')
+  const addon = nativeBuild()
+  const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown cpu'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, librdkafka ${addon.librdkafka} (${addon.linkage === 'static' ? 'linked into the addon' : 'system library'})`
+  const { opts, c } = withCBaseline(requested, addon)
   const broker = bootstrap ? await connectReal(bootstrap, opts.replication) : await startMock()
   log(`broker: ${broker.label}`)
   if (opts.engines.includes('kafkajs') && opts.workloads.includes('produce') && kafkajsLacksCodec(opts)) {
@@ -561,7 +568,7 @@ async function runOnce(opts) {
     opts,
     broker,
     step: progress.step,
-    c: (name) => (built[name] ??= buildC(name)),
+    c,
     topic: (workload) => `bench-${workload}-${process.pid}-${n++}`,
   }
   const results = { machine, broker: broker.label, options: opts, trials: [], summary: {} }

@@ -5,6 +5,8 @@ import path from 'node:path'
 
 import { describe, expect, it } from 'vitest'
 
+import { nativeBuild } from '../lib/index'
+
 // The bench is plain CommonJS (it runs without a build step of its own).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { parsePattern, withEnd, sendTimes, scheduleArg } = require('../bench/schedule.js')
@@ -14,6 +16,8 @@ const { parseOptions } = require('../bench/run.js')
 const { loadScenarios, evaluateTargets } = require('../bench/scenario.js')
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { renderChart } = require('../bench/chart.js')
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const cBaseline = require('../bench/c/build.js')
 
 const root = path.join(__dirname, '..')
 
@@ -165,6 +169,37 @@ describe('bench scenarios', () => {
   })
 })
 
+describe('the C baseline', () => {
+  it('is prebuilt for this platform from these sources, on the librdkafka the prebuilt addon links', () => {
+    const file = cBaseline.prebuiltPath()
+    const info = cBaseline.describe(file)
+    expect(
+      info.fingerprint,
+      `${path.relative(root, file)} was built from other sources than bench/c/ holds. Rebuild it with \`npm run prebuild\` and commit it.`,
+    ).toBe(cBaseline.fingerprint())
+    const addon = nativeBuild()
+    expect(addon.linkage).toBe('static')
+    expect(info.librdkafka).toBe(addon.librdkafka)
+    expect(cBaseline.locate(addon)).toMatchObject({ file, librdkafka: addon.librdkafka })
+  })
+
+  it('says in one line what is missing when there is no baseline for the loaded librdkafka and none can be compiled', () => {
+    const saved = { ...process.env }
+    try {
+      Object.assign(process.env, { PKG_CONFIG_LIBDIR: '/nonexistent', PKG_CONFIG_PATH: '' })
+      delete process.env.TURBOKAFKA_BENCH_C
+      const found = cBaseline.locate({ linkage: 'static', librdkafka: '9.9.9' })
+      expect(found.file).toBeUndefined()
+      expect(found.missing).toBe(
+        `C baselines skipped: no prebuilt baseline for ${process.platform}-${process.arch} with librdkafka 9.9.9, ` +
+          'and no librdkafka development files to compile one (apt-get install gcc librdkafka-dev pkg-config); ratios to C are left out',
+      )
+    } finally {
+      process.env = saved
+    }
+  })
+})
+
 describe('bench smoke run (mock cluster, tiny counts)', () => {
   it('runs every workload and engine and reports what was delivered and read', { timeout: 240_000 }, () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-bench-'))
@@ -177,6 +212,7 @@ describe('bench smoke run (mock cluster, tiny counts)', () => {
     )
     expect(r.stderr).toContain('mock cluster in a separate process')
     expect(r.status, r.stderr).toBe(0)
+    expect(r.stderr).toContain(`C baseline: bench/c/prebuilt/${process.platform}-${process.arch}/baseline`)
     const out = JSON.parse(fs.readFileSync(json, 'utf8'))
     const engines = (w: string) => out.trials.filter((t: { workload: string }) => t.workload === w).map((t: { engine: string }) => t.engine)
     expect(engines('produce')).toEqual(['c', 'c-batch', 'native', 'native-packed', 'kafkajs', 'kafkajs-direct'])
@@ -206,6 +242,25 @@ describe('bench smoke run (mock cluster, tiny counts)', () => {
     expect(r.stdout).toContain('delivered (acknowledged) messages per second')
     expect(r.stdout).toContain('read from a pre-filled topic')
     expect(r.stdout).toContain('End-to-end latency')
+  })
+
+  it('runs without a C baseline, saying so, and fills the consume topic with turbokafka instead', { timeout: 120_000 }, () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-bench-noc-'))
+    const json = path.join(dir, 'out.json')
+    const r = spawnSync(
+      process.execPath,
+      ['bench/run.js', '--workloads', 'produce,consume', '--messages', '20000', '--repeat', '1', '--sizes', '100', '--batch', '1000', '--engines', 'c,native', '--json', json],
+      { cwd: root, encoding: 'utf8', timeout: 110_000, env: { ...process.env, TURBOKAFKA_BENCH_C: 'none' } },
+    )
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stderr).toContain('C baselines skipped: TURBOKAFKA_BENCH_C=none; ratios to C are left out')
+    const out = JSON.parse(fs.readFileSync(json, 'utf8'))
+    expect(out.options.engines).toEqual(['native'])
+    expect(out.trials.map((t: { workload: string; engine: string; delivered?: number; received?: number }) => [t.workload, t.engine, t.delivered ?? t.received])).toEqual([
+      ['produce', 'native', 20000],
+      ['consume', 'native', 20000],
+    ])
+    expect(r.stdout).not.toContain('vs C')
   })
 
   it('runs a peer client when it is installed where the bench finds it, and says it is skipped when not', { timeout: 120_000 }, () => {

@@ -15,10 +15,7 @@ const prebuild = path.join(prebuildDir, 'turbokafka.glibc.node')
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { fingerprint } = require('../scripts/fingerprint.js') as { fingerprint(): string }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { inspect, problems } = require('../scripts/prebuild.js') as {
-  inspect(file: string): { needed: string[]; exported: string[]; glibc?: string; bytes: number }
-  problems(info: unknown): string[]
-}
+const { ALLOWED_NEEDS } = require('../scripts/prebuild.js') as { ALLOWED_NEEDS: RegExp }
 
 interface Loaded {
   buildInfo(): { fingerprint: string; linkage: string; librdkafka: string; features: string }
@@ -77,12 +74,12 @@ describe('committed prebuild', () => {
   })
 
   it('links librdkafka and its libraries in, needing only the C library at run time', () => {
-    const info = inspect(prebuild)
-    expect(problems(info)).toEqual([])
-    expect(info.needed.filter((lib) => /rdkafka|ssl|crypto|sasl|lz4|zstd|libz|stdc\+\+/.test(lib))).toEqual([])
-    expect(info.exported.sort()).toEqual(['napi_register_module_v1', 'node_api_module_get_api_version_v1'])
+    // ldd belongs to the C library's own tools; symbol tables are read in the system tier.
     const ldd = execFileSync('ldd', [prebuild], { encoding: 'utf8' })
-    expect(ldd).not.toMatch(/librdkafka|not found/)
+    const libs = [...ldd.matchAll(/^\s*(\S+\.so[.\d]*)/gm)].map((m) => path.basename(m[1]!))
+    expect(libs.length).toBeGreaterThan(0)
+    expect(libs.filter((lib) => !ALLOWED_NEEDS.test(lib))).toEqual([])
+    expect(ldd).not.toMatch(/not found/)
     const build = loadPrebuild().buildInfo()
     expect(build.linkage).toBe('static')
     expect(build.features.split(',')).toEqual(expect.arrayContaining(['ssl', 'lz4', 'zstd', 'sasl_scram', 'sasl_gssapi']))
@@ -118,13 +115,6 @@ describe('SASL GSSAPI on the prebuild', () => {
     expect(out.connect).toBe('_TRANSPORT')
     expect(out.logs.join('\n')).toContain("SASL GSSAPI needs the system's Cyrus SASL library, which did not load")
     expect(out.logs.join('\n')).toContain('apt-get install libsasl2-2 libsasl2-modules-gssapi-mit')
-  })
-
-  it("hands the handshake to the system's libsasl2 when it is there", () => {
-    const out = attempt({ TURBOKAFKA_SASL_LIBRARY: '' })
-    // libsasl2's own error format: "SASL(<code>): ..." (this machine has no Kerberos to finish).
-    expect(out.logs.join('\n')).toMatch(/SASL\(-?\d+\)/)
-    expect(out.logs.join('\n')).not.toContain('did not load')
   })
 })
 
