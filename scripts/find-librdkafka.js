@@ -55,7 +55,10 @@ function pkgConfig(args) {
   }
 }
 
-/** The full path of libNAME.a: pkg-config's -L folders first, then the compiler's search path. */
+/**
+ * The full path of libNAME.a: the first of `dirs` that has it, then the compiler's search path
+ * (where the system's archives are).
+ */
 function archive(name, dirs) {
   const fs = require('node:fs')
   const path = require('node:path')
@@ -79,8 +82,10 @@ function archive(name, dirs) {
 
 function staticLibs() {
   const words = pkgConfig(['--static', '--libs']).split(/\s+/).filter(Boolean)
-  const dirs = words.filter((w) => w.startsWith('-L')).map((w) => w.slice(2))
-  dirs.push(pkgConfig(['--variable=libdir']))
+  // The librdkafka that pkg-config found is in its libdir: looked in first, so that a pinned
+  // build (PKG_CONFIG_PATH, see scripts/librdkafka.js) wins over another librdkafka.a that some
+  // -L folder or the compiler's path also holds (Debian's librdkafka-dev). Then the -L folders.
+  const dirs = [pkgConfig(['--variable=libdir']), ...words.filter((w) => w.startsWith('-L')).map((w) => w.slice(2))]
   const archives = []
   const system = []
   for (const word of words) {

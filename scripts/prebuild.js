@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 // npm run prebuild: makes the committed binary prebuilds/<platform>-<arch>/turbokafka.napi.<libc>.node
 // with prebuildify (one Node-API build serves every Node version the package supports), linked
-// statically against librdkafka (TURBOKAFKA_LINK=static, see find-librdkafka.js), then checks
-// what it needs at run time and what it exports, and prints its size.
+// statically (TURBOKAFKA_LINK=static, see find-librdkafka.js) against the pinned librdkafka that
+// scripts/librdkafka.js builds from source (PKG_CONFIG_PATH points at it), then checks the
+// librdkafka version it reports, what it needs at run time, that nothing is left unresolved, what
+// it exports, and prints its size.
 'use strict'
 const { execFileSync, spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
+
+const librdkafka = require('./librdkafka.js')
 
 const root = path.join(__dirname, '..')
 
@@ -17,7 +21,16 @@ const ALLOWED_NEEDS = /^(linux-vdso|libc|libm|libdl|libpthread|librt|libgcc_s|ld
 // The two entry points Node looks up in a Node-API addon.
 const ALLOWED_EXPORTS = new Set(['napi_register_module_v1', 'node_api_module_get_api_version_v1'])
 
-/** Runtime needs (DT_NEEDED, from readelf), exported symbols and newest glibc symbol version. */
+// Symbols the binary may leave for the process to supply without a library version: Node-API's,
+// which Node itself defines. Everything else it takes from outside must come versioned from the
+// libraries above; an unversioned one (say a sasl_* function librdkafka calls that
+// native/sasl_shim.cc does not define) would only fail when first called, or when loaded.
+const ALLOWED_UNVERSIONED = /^(napi_|node_api_)/
+
+/**
+ * Runtime needs (DT_NEEDED, from readelf), exported symbols, strong undefined symbols with no
+ * library version (other than Node-API's) and newest glibc symbol version.
+ */
 function inspect(file) {
   const dynamic = execFileSync('readelf', ['-d', file], { encoding: 'utf8' })
   const needed = [...dynamic.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1])
@@ -27,12 +40,18 @@ function inspect(file) {
     .map((line) => line.trim().split(/\s+/))
     .filter((w) => w.length === 3 && /[TDBRVW]/.test(w[1]))
     .map((w) => w[2])
+  const undefinedSymbols = execFileSync('nm', ['-D', '--undefined-only', file], { encoding: 'utf8' })
+  const unresolved = undefinedSymbols
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((w) => w.length === 2 && w[0] === 'U' && !w[1].includes('@') && !ALLOWED_UNVERSIONED.test(w[1]))
+    .map((w) => w[1])
   const versions = execFileSync('objdump', ['-T', file], { encoding: 'utf8' })
   const glibc = [...versions.matchAll(/GLIBC_(\d+)\.(\d+)/g)]
     .map((m) => [Number(m[1]), Number(m[2])])
     .sort((a, b) => a[0] - b[0] || a[1] - b[1])
     .pop()
-  return { needed, exported, glibc: glibc ? glibc.join('.') : undefined, bytes: fs.statSync(file).size }
+  return { needed, exported, unresolved, glibc: glibc ? glibc.join('.') : undefined, bytes: fs.statSync(file).size }
 }
 
 /** Problems that make a binary unfit to ship (empty when it is fine). */
@@ -40,6 +59,7 @@ function problems(info) {
   const out = []
   for (const lib of info.needed) if (!ALLOWED_NEEDS.test(lib)) out.push(`needs ${lib} at run time`)
   for (const sym of info.exported) if (!ALLOWED_EXPORTS.has(sym)) out.push(`exports ${sym}`)
+  for (const sym of info.unresolved ?? []) out.push(`leaves ${sym} unresolved`)
   return out
 }
 
@@ -50,9 +70,23 @@ function localNodeDir() {
 }
 
 function main() {
+  /** The pinned librdkafka, built (or taken from the cache) first. */
+  let pinned
+  try {
+    pinned = librdkafka.ensureLibrdkafka()
+  } catch (err) {
+    if (!(err instanceof librdkafka.BuildError)) throw err
+    console.error(`\nprebuild: librdkafka: ${err.message}\n`)
+    process.exit(1)
+  }
+  console.error(`prebuild: librdkafka ${pinned.version} from ${pinned.prefix}`)
+
   const out = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`)
   fs.rmSync(out, { recursive: true, force: true })
-  const env = { ...process.env, TURBOKAFKA_LINK: 'static' }
+  // pkg-config finds the pinned rdkafka.pc before any other (find-librdkafka.js also takes its
+  // librdkafka.a before any other on the machine).
+  const pkgConfigPath = [pinned.pkgConfigPath, process.env.PKG_CONFIG_PATH].filter(Boolean).join(path.delimiter)
+  const env = { ...process.env, TURBOKAFKA_LINK: 'static', PKG_CONFIG_PATH: pkgConfigPath }
   const nodedir = localNodeDir()
   if (nodedir && !env.npm_config_nodedir) env.npm_config_nodedir = nodedir
   const bin = path.join(root, 'node_modules/.bin/prebuildify')
@@ -78,12 +112,13 @@ function main() {
   )
   const bad = problems(info)
   if (build.linkage !== 'static') bad.push(`is linked ${build.linkage}ally against librdkafka`)
+  if (build.librdkafka !== pinned.version) bad.push(`runs librdkafka ${build.librdkafka}, not the pinned ${pinned.version}`)
   if (bad.length > 0) {
     console.error(`\nprebuild: the binary is not fit to ship:\n  ${bad.join('\n  ')}`)
     process.exit(1)
   }
 }
 
-module.exports = { inspect, problems, ALLOWED_NEEDS, ALLOWED_EXPORTS }
+module.exports = { inspect, problems, ALLOWED_NEEDS, ALLOWED_EXPORTS, ALLOWED_UNVERSIONED }
 
 if (require.main === module) main()
