@@ -83,6 +83,7 @@ export interface NativeMockCluster {
   setBrokerUp(id: number): void
   pushRequestErrors(apiKey: number, codes: Int32Array): void
   setTopicError(topic: string, errno: number): void
+  setGroupInitialRebalanceDelay(ms: number): void
   close(): void
 }
 

@@ -5,7 +5,15 @@ import { errnoOf, invalidArg, KafkaError, stateError } from './errors'
 export interface MockClusterOptions {
   /** Number of brokers, each listening on its own 127.0.0.1 port (default 1). */
   brokers?: number
+  /**
+   * How long a new consumer group (classic protocol) waits for more members before its first
+   * assignment, as Kafka's `group.initial.rebalance.delay.ms` (librdkafka's default: 3000). 0 makes
+   * tests that join groups quick. Needs librdkafka 2.12 or newer (the prebuilt binary has it).
+   */
+  groupInitialRebalanceDelayMs?: number
 }
+
+const MAX_DELAY_MS = 300_000
 
 function positiveInt(name: string, v: unknown, max: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) {
@@ -32,9 +40,17 @@ export class MockCluster {
   /** Starts a cluster; topics are created on first use, or explicitly with createTopic. */
   static async start(options: MockClusterOptions = {}): Promise<MockCluster> {
     const brokers = positiveInt('brokers', options.brokers ?? 1, 64)
+    const delay = options.groupInitialRebalanceDelayMs
+    if (delay !== undefined && (typeof delay !== 'number' || !Number.isInteger(delay) || delay < 0 || delay > MAX_DELAY_MS)) {
+      throw invalidArg(`groupInitialRebalanceDelayMs must be an integer from 0 to ${MAX_DELAY_MS} (got ${describe(delay)})`)
+    }
+    let native: NativeMockCluster | undefined
     try {
-      return new MockCluster(new (binding().MockCluster)(brokers), brokers)
+      native = new (binding().MockCluster)(brokers)
+      if (delay !== undefined) native.setGroupInitialRebalanceDelay(delay)
+      return new MockCluster(native, brokers)
     } catch (err) {
+      native?.close()
       throw KafkaError.from(err)
     }
   }

@@ -16,6 +16,7 @@ Napi::Function MockCluster::Define(Napi::Env env) {
                          InstanceMethod<&MockCluster::SetBrokerUp>("setBrokerUp"),
                          InstanceMethod<&MockCluster::PushRequestErrors>("pushRequestErrors"),
                          InstanceMethod<&MockCluster::SetTopicError>("setTopicError"),
+                         InstanceMethod<&MockCluster::SetGroupInitialRebalanceDelay>("setGroupInitialRebalanceDelay"),
                          InstanceMethod<&MockCluster::Close>("close"),
                      });
 }
@@ -119,6 +120,20 @@ Napi::Value MockCluster::SetTopicError(const Napi::CallbackInfo& info) {
   const std::string topic = info[0].As<Napi::String>().Utf8Value();
   rd_kafka_mock_topic_set_error(
       c, topic.c_str(), static_cast<rd_kafka_resp_err_t>(info[1].As<Napi::Number>().Int32Value()));
+  return env.Undefined();
+}
+
+Napi::Value MockCluster::SetGroupInitialRebalanceDelay(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  rd_kafka_mock_cluster_t* c = Live(env);
+#if RD_KAFKA_VERSION >= 0x020c0000
+  rd_kafka_mock_group_initial_rebalance_delay_ms(c, info[0].As<Napi::Number>().Int32Value());
+#else
+  (void)c;
+  ThrowKafka(env, RD_KAFKA_RESP_ERR__NOT_IMPLEMENTED,
+             std::string("the mock cluster's group initial rebalance delay needs librdkafka 2.12 or newer; this is ") +
+                 rd_kafka_version_str());
+#endif
   return env.Undefined();
 }
 

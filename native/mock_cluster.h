@@ -26,6 +26,9 @@ class MockCluster : public Napi::ObjectWrap<MockCluster> {
   Napi::Value PushRequestErrors(const Napi::CallbackInfo& info);
   // setTopicError(topic, errno): metadata requests report this error for the topic (0 clears it)
   Napi::Value SetTopicError(const Napi::CallbackInfo& info);
+  // setGroupInitialRebalanceDelay(ms): how long a new classic group waits for more members before
+  // its first assignment (Kafka's group.initial.rebalance.delay.ms; librdkafka >= 2.12 only)
+  Napi::Value SetGroupInitialRebalanceDelay(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
   rd_kafka_mock_cluster_t* Live(Napi::Env env);
