@@ -9,7 +9,7 @@ import { MOCK_GROUP_TIMING, newConsumer, readBack, uniqueTopic } from './helpers
 let cluster: MockCluster
 let servers: string
 beforeAll(async () => {
-  cluster = await MockCluster.start({ brokers: 1 })
+  cluster = await MockCluster.start({ brokers: 1, groupInitialRebalanceDelayMs: 0 })
   servers = cluster.bootstrapServers
 })
 afterAll(async () => {
@@ -302,5 +302,32 @@ describe('Consumer against the mock cluster', () => {
     const more = await Promise.all(consumers.map(async (c, i) => got[i]! + (await drain(c, 10 - got[i]!)).length))
     expect(more).toEqual(Array(8).fill(10))
     await Promise.all(consumers.map((c) => c.close()))
+  })
+
+  it("applies the mock cluster's group initial rebalance delay, and refuses a bad one", async () => {
+    // A first member waits out the delay before it gets partitions: with a minute's delay it has
+    // none after several polls, with none (this file's cluster) it has them at once.
+    const slow = await MockCluster.start({ groupInitialRebalanceDelayMs: 60_000 })
+    try {
+      const topic = uniqueTopic('c-delay')
+      for (const c of [slow, cluster]) await c.createTopic(topic, 2)
+      const waiting = newConsumer(slow.bootstrapServers, uniqueTopic('g'), MOCK_GROUP_TIMING)
+      const quick = consumer(uniqueTopic('g'))
+      waiting.subscribe([topic])
+      quick.subscribe([topic])
+      for (let i = 0; i < 100 && quick.assignment().length < 2; i++) await quick.consumeBatch(10, 100)
+      expect(quick.assignment().length).toBe(2)
+      for (let i = 0; i < 10; i++) await waiting.consumeBatch(10, 100)
+      expect(waiting.assignment()).toEqual([])
+      await Promise.all([waiting.close(), quick.close()])
+    } finally {
+      await slow.close()
+    }
+    for (const bad of [-1, 1.5, '0', 300_001]) {
+      await expect(MockCluster.start({ groupInitialRebalanceDelayMs: bad as number })).rejects.toMatchObject({
+        code: '_INVALID_ARG',
+        message: expect.stringContaining('groupInitialRebalanceDelayMs must be an integer from 0 to 300000'),
+      })
+    }
   })
 })

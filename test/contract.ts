@@ -114,8 +114,8 @@ export function expectExactly(sent: Message[], got: ConsumedMessage[]): void {
   expect(got.filter((m) => m.value === null)).toHaveLength(sent.filter((m) => m.value === null).length)
 }
 
-export function contractSuite(where: string, t: Target): void {
-  describe.each(ENGINES)(`engine %s, ${where}`, (engine) => {
+export function contractSuite(where: string, t: Target, engines: readonly EngineName[] = ENGINES): void {
+  describe.each(engines)(`engine %s, ${where}`, (engine) => {
     it('delivers a batch of every message shape and reads it back exactly, in order per partition', async () => {
       const topic = uniqueTopic(`k-${engine}-roundtrip`)
       await t.createTopic(topic, 3)

@@ -3,12 +3,14 @@ import { Kafka, logLevel } from 'kafkajs'
 import { Consumer, type KafkaError } from '../lib/index'
 
 /**
- * Consumer group timing for the mock cluster. Its coordinator forgets a member that left only when
- * the member's session expires, and waits for members to rejoin for a second less than the session
- * timeout; Apache Kafka rebalances at once (test/broker/). A short session keeps group tests
- * quick; heartbeats every 300 ms keep live members well inside it.
+ * Consumer timing for tests on the mock cluster. Its coordinator forgets a member that left only
+ * when the member's session expires, and waits for members to rejoin for a second less than the
+ * session timeout; Apache Kafka rebalances at once (test/broker/). A short session keeps group
+ * tests quick; heartbeats every 300 ms keep live members well inside it. kafkajs heartbeats
+ * between fetches and waits for a fetch in flight when it disconnects, so fetches must return
+ * well within the session (its default wait is 5 s): 100 ms here, for both engines.
  */
-export const MOCK_GROUP_TIMING = { 'session.timeout.ms': 3000, 'heartbeat.interval.ms': 300 } as const
+export const MOCK_GROUP_TIMING = { 'session.timeout.ms': 3000, 'heartbeat.interval.ms': 300, 'fetch.wait.max.ms': 100 } as const
 
 export interface ReadMessage {
   partition: number

@@ -12,7 +12,7 @@ const fixture = (name: string) => path.join(__dirname, 'fixtures', name)
 
 let cluster: MockCluster
 beforeAll(async () => {
-  cluster = await MockCluster.start()
+  cluster = await MockCluster.start({ groupInitialRebalanceDelayMs: 0 })
 })
 afterAll(async () => {
   await cluster.close()
