@@ -9,7 +9,9 @@ const readline = require('node:readline')
 const { MockCluster } = require('../dist/cjs/index.js')
 
 async function main() {
-  const cluster = await MockCluster.start({ brokers: 1 })
+  // Groups get their partitions at once, as on the brokers `npm run kafka:start` runs (which set
+  // group.initial.rebalance.delay.ms=0): a trial measures reading, not the coordinator's wait.
+  const cluster = await MockCluster.start({ brokers: 1, groupInitialRebalanceDelayMs: 0 })
   process.stdout.write(JSON.stringify({ bootstrapServers: cluster.bootstrapServers }) + '\n')
   const lines = readline.createInterface({ input: process.stdin })
   for await (const line of lines) {

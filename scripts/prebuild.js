@@ -117,6 +117,47 @@ function main() {
     console.error(`\nprebuild: the binary is not fit to ship:\n  ${bad.join('\n  ')}`)
     process.exit(1)
   }
+  baseline(pinned, env)
+}
+
+/**
+ * The benchmark's C baseline, linked against the same librdkafka archive and libraries as the
+ * addon (bench/c/build.js), so that a machine with nothing but Node has the yardstick of every
+ * ratio, and it measures the very librdkafka the addon runs.
+ */
+function baseline(pinned, env) {
+  const bench = require('../bench/c/build.js')
+  const out = bench.prebuiltPath()
+  fs.rmSync(path.dirname(out), { recursive: true, force: true })
+  fs.mkdirSync(path.dirname(out), { recursive: true })
+  const libs = execFileSync(process.execPath, [path.join(__dirname, 'find-librdkafka.js'), '--libs'], { env, encoding: 'utf8' }).trim().split(/\s+/)
+  bench.compile({
+    out,
+    cflags: [`-I${path.join(pinned.prefix, 'include')}`, '-ffunction-sections', '-fdata-sections'],
+    // librdkafka's Cyrus SASL references, satisfied the way the addon satisfies them.
+    extraSources: [path.join(root, 'native', 'sasl_shim.cc')],
+    libs: [...libs, '-ldl'],
+    cxx: true,
+  })
+  execFileSync('strip', [out])
+  const info = inspect(out)
+  const made = bench.describe(out)
+  console.log(
+    [
+      '',
+      `prebuild: ${path.relative(root, out)} (the C baseline of npm run bench)`,
+      `  size        ${(info.bytes / 1048576).toFixed(2)} MiB (${info.bytes} bytes)`,
+      `  librdkafka  ${made.librdkafka}`,
+      `  needs       ${info.needed.join(' ')} (glibc >= ${info.glibc})`,
+      `  fingerprint ${made.fingerprint}`,
+    ].join('\n'),
+  )
+  const bad = info.needed.filter((lib) => !ALLOWED_NEEDS.test(lib)).map((lib) => `needs ${lib} at run time`)
+  if (made.librdkafka !== pinned.version) bad.push(`runs librdkafka ${made.librdkafka}, not the pinned ${pinned.version}`)
+  if (bad.length > 0) {
+    console.error(`\nprebuild: the C baseline is not fit to commit:\n  ${bad.join('\n  ')}`)
+    process.exit(1)
+  }
 }
 
 module.exports = { inspect, problems, ALLOWED_NEEDS, ALLOWED_EXPORTS, ALLOWED_UNVERSIONED }
