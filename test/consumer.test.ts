@@ -3,13 +3,13 @@ import { promises as fs } from 'node:fs'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { Consumer, KafkaError, MockCluster, Producer, type ConsumedMessage } from '../lib/index'
-import { MOCK_GROUP_TIMING, newConsumer, readBack, uniqueTopic } from './helpers'
+import { Consumer, KafkaError, librdkafkaVersion, MockCluster, Producer, type ConsumedMessage } from '../lib/index'
+import { MOCK_GROUP_DELAY, MOCK_GROUP_TIMING, newConsumer, readBack, startMock, uniqueTopic } from './helpers'
 
 let cluster: MockCluster
 let servers: string
 beforeAll(async () => {
-  cluster = await MockCluster.start({ brokers: 1, groupInitialRebalanceDelayMs: 0 })
+  cluster = await startMock()
   servers = cluster.bootstrapServers
 })
 afterAll(async () => {
@@ -138,17 +138,21 @@ describe('Consumer against the mock cluster', () => {
     expect(pa.length + pb.length).toBe(4)
     expect(new Set([...pa, ...pb]).size).toBe(4) // disjoint
 
-    // a processes part of its share and commits what it consumed, then leaves.
+    // a processes part of its share and commits what it consumed, then leaves. a may also have
+    // read messages in an earlier generation of the group (it can join first and hold all four
+    // partitions for a moment) that it never committed: b may read those again, at least once.
+    // What a committed, b never reads.
     consumedA.push(...(await a.consumeBatch(300, 500)))
     await a.commit()
-    const committedByA = consumedA.length
+    const committedAt = new Map((await a.committed()).map((tp) => [tp.partition, tp.offset]))
+    const committedByA = consumedA.filter((m) => m.offset < (committedAt.get(m.partition) ?? -1))
     await a.close()
 
     // b takes over every partition and reads the rest; nothing is lost. b committed nothing, so
-    // the rebalance may hand it its own earlier messages again (at least once), but never a's
-    // committed ones.
+    // the rebalance may hand it its own earlier messages again (at least once), but after the
+    // handover never a's committed ones.
     const distinct = new Set([...consumedA, ...consumedB].map((m) => m.value!.toString()))
-    const byB = consumedB.map((m) => m.value!.toString())
+    const byB: string[] = []
     const until = Date.now() + 30_000
     while ((distinct.size < 4000 || b.assignment().length < 4) && Date.now() < until) {
       for (const m of await b.consumeBatch(10_000, 500)) {
@@ -157,10 +161,10 @@ describe('Consumer against the mock cluster', () => {
       }
     }
     expect(distinct.size).toBe(4000)
-    expect(committedByA).toBeGreaterThan(0)
+    expect(committedByA.length).toBeGreaterThan(0)
     expect(b.assignment().length).toBe(4)
     const readByB = new Set(byB)
-    for (const m of consumedA) expect(readByB.has(m.value!.toString())).toBe(false)
+    for (const m of committedByA) expect(readByB.has(m.value!.toString())).toBe(false)
     await b.close()
   })
 
@@ -304,7 +308,15 @@ describe('Consumer against the mock cluster', () => {
     await Promise.all(consumers.map((c) => c.close()))
   })
 
-  it("applies the mock cluster's group initial rebalance delay, and refuses a bad one", async () => {
+  it("applies the mock cluster's group initial rebalance delay on librdkafka >= 2.12, and names the version it needs before", async () => {
+    if (!MOCK_GROUP_DELAY) {
+      // A source build against an older system librdkafka (CI runs this file on one).
+      await expect(MockCluster.start({ groupInitialRebalanceDelayMs: 0 })).rejects.toMatchObject({
+        code: '_NOT_IMPLEMENTED',
+        message: expect.stringContaining(`needs librdkafka 2.12 or newer; this is ${librdkafkaVersion()}`),
+      })
+      return
+    }
     // A first member waits out the delay before it gets partitions: with a minute's delay it has
     // none after several polls, with none (this file's cluster) it has them at once.
     const slow = await MockCluster.start({ groupInitialRebalanceDelayMs: 60_000 })
@@ -323,6 +335,9 @@ describe('Consumer against the mock cluster', () => {
     } finally {
       await slow.close()
     }
+  })
+
+  it('refuses a bad group initial rebalance delay', async () => {
     for (const bad of [-1, 1.5, '0', 300_001]) {
       await expect(MockCluster.start({ groupInitialRebalanceDelayMs: bad as number })).rejects.toMatchObject({
         code: '_INVALID_ARG',

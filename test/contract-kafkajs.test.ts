@@ -2,13 +2,13 @@
 // engine, so that the two run side by side.
 import { afterAll, beforeAll } from 'vitest'
 
-import { MockCluster } from '../lib/index'
+import type { MockCluster } from '../lib/index'
 import { contractSuite } from './contract'
-import { MOCK_GROUP_TIMING } from './helpers'
+import { MOCK_GROUP_TIMING, startMock } from './helpers'
 
 let cluster: MockCluster
 beforeAll(async () => {
-  cluster = await MockCluster.start({ brokers: 1, groupInitialRebalanceDelayMs: 0 })
+  cluster = await startMock()
 })
 afterAll(async () => {
   await cluster.close()

@@ -16,12 +16,12 @@ import { crc32 } from '../lib/kafkajs/client'
 import { kafkajsConsumerSettings, kafkajsProducerSettings } from '../lib/kafkajs/config'
 import { fromKafkajs } from '../lib/kafkajs/errors'
 import { consumerOf, drain, expectExactly, mixedMessages, producerOf, untilAssigned, type Target } from './contract'
-import { catchError, MOCK_GROUP_TIMING, uniqueTopic } from './helpers'
+import { catchError, MOCK_GROUP_TIMING, startMock, uniqueTopic } from './helpers'
 
 let cluster: MockCluster
 let target: Target
 beforeAll(async () => {
-  cluster = await MockCluster.start({ brokers: 1, groupInitialRebalanceDelayMs: 0 })
+  cluster = await startMock()
   target = {
     servers: () => cluster.bootstrapServers,
     createTopic: (topic, partitions) => cluster.createTopic(topic, partitions),

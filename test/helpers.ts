@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs'
 
-import { Consumer, type KafkaError } from '../lib/index'
+import { Consumer, librdkafkaVersion, MockCluster, type KafkaError } from '../lib/index'
 
 /**
  * Consumer timing for tests on the mock cluster. Its coordinator forgets a member that left only
@@ -11,6 +11,19 @@ import { Consumer, type KafkaError } from '../lib/index'
  * well within the session (its default wait is 5 s): 100 ms here, for both engines.
  */
 export const MOCK_GROUP_TIMING = { 'session.timeout.ms': 3000, 'heartbeat.interval.ms': 300, 'fetch.wait.max.ms': 100 } as const
+
+/** Whether the loaded librdkafka's mock cluster takes a group initial rebalance delay (>= 2.12). */
+export const MOCK_GROUP_DELAY = ((major: number, minor: number) => major > 2 || (major === 2 && minor >= 12))(
+  ...(librdkafkaVersion().split('.').map(Number) as [number, number]),
+)
+
+/**
+ * A mock cluster whose groups get their partitions at once. A source build against an older
+ * system librdkafka cannot set that, and its groups wait librdkafka's fixed 3 s instead.
+ */
+export function startMock(brokers = 1): Promise<MockCluster> {
+  return MockCluster.start({ brokers, ...(MOCK_GROUP_DELAY ? { groupInitialRebalanceDelayMs: 0 } : {}) })
+}
 
 export interface ReadMessage {
   partition: number

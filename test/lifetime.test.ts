@@ -5,14 +5,14 @@ import { Worker } from 'node:worker_threads'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { MockCluster, Producer } from '../lib/index'
-import { readBack, uniqueTopic } from './helpers'
+import { readBack, startMock, uniqueTopic } from './helpers'
 
 const gc = (globalThis as { gc?: () => void }).gc
 const fixture = (name: string) => path.join(__dirname, 'fixtures', name)
 
 let cluster: MockCluster
 beforeAll(async () => {
-  cluster = await MockCluster.start({ groupInitialRebalanceDelayMs: 0 })
+  cluster = await startMock()
 })
 afterAll(async () => {
   await cluster.close()
