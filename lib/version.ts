@@ -1,6 +1,7 @@
 import { binding, bindingFile, type BuildInfo } from './binding'
+import { KafkaError } from './errors'
 
-/** The version of the librdkafka the native addon runs on, e.g. "2.0.2". */
+/** The version of the librdkafka the native addon runs on, e.g. "2.15.1". */
 export function librdkafkaVersion(): string {
   return binding().librdkafkaVersion()
 }
@@ -14,4 +15,21 @@ export interface NativeBuild extends BuildInfo {
 /** Describes the native addon this process loaded (loading it if needed; throws if it cannot). */
 export function nativeBuild(): NativeBuild {
   return { ...binding().buildInfo(), file: bindingFile() }
+}
+
+/**
+ * Throws `_NOT_IMPLEMENTED`, naming the version needed, when the loaded librdkafka is older than
+ * `major.minor` (a source build against an older system library; the prebuilt binary has 2.15.1).
+ */
+export function requireLibrdkafka(what: string, major: number, minor: number, key?: string): void {
+  const version = librdkafkaVersion()
+  const [have, haveMinor] = version.split('.').map(Number) as [number, number]
+  if (have > major || (have === major && haveMinor >= minor)) return
+  const err = new KafkaError(
+    `${what} needs librdkafka ${major}.${minor} or newer; this process runs ${version} (a source build against the system's ` +
+      'librdkafka: install a newer one and rebuild, or use the prebuilt binary)',
+    { code: '_NOT_IMPLEMENTED' },
+  )
+  if (key !== undefined) err.key = key
+  throw err
 }

@@ -337,6 +337,16 @@ describe('Consumer against the mock cluster', () => {
     }
   })
 
+  it('takes group.protocol "consumer" (KIP-848) on librdkafka >= 2.10, and names the version it needs before', async () => {
+    const [major, minor] = librdkafkaVersion().split('.').map(Number) as [number, number]
+    const make = () => newConsumer(servers, uniqueTopic('g'), { 'group.protocol': 'consumer' })
+    if (major > 2 || (major === 2 && minor >= 10)) {
+      await make().close() // its behaviour: test/kip848.ts
+    } else {
+      expect(make).toThrow(expect.objectContaining({ code: '_NOT_IMPLEMENTED', key: 'group.protocol', message: expect.stringContaining('needs librdkafka 2.10 or newer') }))
+    }
+  })
+
   it('refuses a bad group initial rebalance delay', async () => {
     for (const bad of [-1, 1.5, '0', 300_001]) {
       await expect(MockCluster.start({ groupInitialRebalanceDelayMs: bad as number })).rejects.toMatchObject({

@@ -8,6 +8,7 @@ import type { ResolvedConsumerConfig } from '../config'
 import type { ConsumedMessage, ConsumerEngine, TopicPartition, TopicPartitionPosition } from '../consumer'
 import { emitSafely } from '../emit'
 import { KafkaError } from '../errors'
+import { requireLibrdkafka } from '../version'
 
 const NO_HEADERS: Array<[string, Buffer | null]> = Object.freeze([]) as never
 const RECHECK_MS = 50
@@ -27,6 +28,8 @@ export class NativeConsumerEngine implements ConsumerEngine {
     // The native wake-up callback must not keep this object alive: it reaches the waiter only.
     const wake: { fn: (() => void) | undefined } = { fn: undefined }
     this.#wake = wake
+    // KIP-848's consumer group protocol is generally available from librdkafka 2.10.
+    if (resolved.librdkafka['group.protocol'] === 'consumer') requireLibrdkafka('group.protocol "consumer" (KIP-848)', 2, 10, 'group.protocol')
     try {
       this.#native = new (binding().Consumer)(nativeConfig(resolved.librdkafka), () => wake.fn?.())
     } catch (err) {
