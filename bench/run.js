@@ -267,9 +267,12 @@ function producerConfig(opts) {
 
 /** Consumer settings for the C baseline and turbokafka: turbokafka's defaults, given to both. */
 function consumerConfig() {
-  const { CONSUMER_DEFAULTS } = require('../dist/cjs/config.js')
+  const { CONSUMER_DEFAULTS, FETCH_QUEUE_BACKOFF_MS } = require('../dist/cjs/config.js')
+  const { librdkafkaAtLeast } = require('../dist/cjs/version.js')
   return {
     'queued.min.messages': String(CONSUMER_DEFAULTS['queued.min.messages']),
+    // What turbokafka's native engine sets where librdkafka has it (lib/config.ts).
+    ...(librdkafkaAtLeast(2, 2) ? { 'fetch.queue.backoff.ms': String(FETCH_QUEUE_BACKOFF_MS) } : {}),
     'auto.offset.reset': 'earliest',
     'enable.auto.commit': 'false',
     'enable.partition.eof': 'false',

@@ -17,14 +17,19 @@ export function nativeBuild(): NativeBuild {
   return { ...binding().buildInfo(), file: bindingFile() }
 }
 
+/** Whether the loaded librdkafka is `major.minor` or newer. */
+export function librdkafkaAtLeast(major: number, minor: number): boolean {
+  const [have, haveMinor] = librdkafkaVersion().split('.').map(Number) as [number, number]
+  return have > major || (have === major && haveMinor >= minor)
+}
+
 /**
  * Throws `_NOT_IMPLEMENTED`, naming the version needed, when the loaded librdkafka is older than
  * `major.minor` (a source build against an older system library; the prebuilt binary has 2.15.1).
  */
 export function requireLibrdkafka(what: string, major: number, minor: number, key?: string): void {
+  if (librdkafkaAtLeast(major, minor)) return
   const version = librdkafkaVersion()
-  const [have, haveMinor] = version.split('.').map(Number) as [number, number]
-  if (have > major || (have === major && haveMinor >= minor)) return
   const err = new KafkaError(
     `${what} needs librdkafka ${major}.${minor} or newer; this process runs ${version} (a source build against the system's ` +
       'librdkafka: install a newer one and rebuild, or use the prebuilt binary)',

@@ -4,16 +4,23 @@ import type { EventEmitter } from 'node:events'
 
 import { binding, nativeConfig, type NativeConsumedBatch, type NativeConsumer, type TopicPartitionOffset } from '../binding'
 import { forget, reachCluster, releaseAtExit } from '../client'
-import type { ResolvedConsumerConfig } from '../config'
+import { FETCH_QUEUE_BACKOFF_MS, type ResolvedConsumerConfig } from '../config'
 import type { ConsumedMessage, ConsumerEngine, TopicPartition, TopicPartitionPosition } from '../consumer'
 import { emitSafely } from '../emit'
 import { KafkaError } from '../errors'
-import { requireLibrdkafka } from '../version'
+import { librdkafkaPattern } from '../topic-pattern'
+import { librdkafkaAtLeast, requireLibrdkafka } from '../version'
 
 const NO_HEADERS: Array<[string, Buffer | null]> = Object.freeze([]) as never
 const RECHECK_MS = 50
 // Layout of a consumed batch's meta array: see native/consumer.cc.
 const W = 9
+
+/** FETCH_QUEUE_BACKOFF_MS where the loaded librdkafka has the key and the application left it. */
+export function withFetchBackoff(config: Record<string, string>): Record<string, string> {
+  if ('fetch.queue.backoff.ms' in config || !librdkafkaAtLeast(2, 2)) return config
+  return { ...config, 'fetch.queue.backoff.ms': String(FETCH_QUEUE_BACKOFF_MS) }
+}
 
 export class NativeConsumerEngine implements ConsumerEngine {
   readonly name = 'native'
@@ -31,7 +38,7 @@ export class NativeConsumerEngine implements ConsumerEngine {
     // KIP-848's consumer group protocol is generally available from librdkafka 2.10.
     if (resolved.librdkafka['group.protocol'] === 'consumer') requireLibrdkafka('group.protocol "consumer" (KIP-848)', 2, 10, 'group.protocol')
     try {
-      this.#native = new (binding().Consumer)(nativeConfig(resolved.librdkafka), () => wake.fn?.())
+      this.#native = new (binding().Consumer)(nativeConfig(withFetchBackoff(resolved.librdkafka)), () => wake.fn?.())
     } catch (err) {
       throw KafkaError.from(err)
     }
@@ -44,8 +51,8 @@ export class NativeConsumerEngine implements ConsumerEngine {
   }
 
   subscribe(topics: ReadonlyArray<string | RegExp>): void {
-    // librdkafka takes a regular expression as a name starting with ^.
-    this.#native.subscribe(topics.map((t) => (typeof t === 'string' ? t : t.source.startsWith('^') ? t.source : `^${t.source}`)))
+    // librdkafka takes a regular expression as a name starting with ^ (lib/topic-pattern.ts).
+    this.#native.subscribe(topics.map((t) => (typeof t === 'string' ? t : librdkafkaPattern(t))))
   }
 
   unsubscribe(): void {
