@@ -5,6 +5,7 @@ import { checkInt, MAX_MS, partitionKey } from './client'
 import { describe, resolveConsumerConfig, type ConsumerConfig } from './config'
 import { resolveEngine } from './engine'
 import { invalidArg, KafkaError, stateError } from './errors'
+import { checkPattern } from './topic-pattern'
 import { KafkajsConsumerEngine } from './kafkajs/consumer'
 import { NativeConsumerEngine } from './native/consumer'
 import type { LogEntry } from './types'
@@ -136,15 +137,16 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
   }
 
   /**
-   * Joins the group for these topics. A RegExp subscribes to every topic it matches (librdkafka
-   * checks for new matching topics every `topic.metadata.refresh.interval.ms`).
+   * Joins the group for these topics. A RegExp subscribes to every topic whose name it matches,
+   * as `RegExp.test` would, on both engines; flags and constructs that librdkafka's POSIX regular
+   * expressions would read differently are refused (lib/topic-pattern.ts). The native engine also
+   * picks up matching topics created later (every `topic.metadata.refresh.interval.ms`).
    */
   subscribe(topics: ReadonlyArray<string | RegExp>): void {
     if (!Array.isArray(topics) || topics.length === 0) throw invalidArg('subscribe: expected a non-empty array of topics')
     topics.forEach((t, i) => {
-      if (!(t instanceof RegExp) && (typeof t !== 'string' || t.length === 0)) {
-        throw invalidArg(`subscribe: topics[${i}] must be a name or a RegExp`, { index: i })
-      }
+      if (t instanceof RegExp) checkPattern(t, i)
+      else if (typeof t !== 'string' || t.length === 0) throw invalidArg(`subscribe: topics[${i}] must be a name or a RegExp`, { index: i })
     })
     this.#call(() => this.#engine.subscribe(topics))
     this.#source = 'subscribe'

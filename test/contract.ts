@@ -318,6 +318,30 @@ export function contractSuite(where: string, t: Target, engines: readonly Engine
       await b.close()
     })
 
+    it('subscribes by RegExp with JavaScript\'s meaning: anywhere in the name unless anchored; refuses flags', async () => {
+      const tag = uniqueTopic(`re${engine}`).replace(/[^a-z0-9]/g, '')
+      const names = [`a-${tag}-mid-b`, `${tag}-mid-x`, `${tag}-other`]
+      for (const n of names) await t.createTopic(n, 1)
+      const p = producerOf(t, engine)
+      for (const n of names) expect((await p.produceBatch(n, [n])).delivered).toBe(1)
+      await p.close()
+      const readBy = async (pattern: RegExp): Promise<string[]> => {
+        const c = consumerOf(t, engine, uniqueTopic('g'))
+        c.subscribe([pattern])
+        const got = await drain(c, pattern.source.startsWith('^') ? 1 : 2)
+        // Nothing else arrives: a third topic would have been read within these polls too.
+        for (let i = 0; i < 3; i++) got.push(...(await c.consumeBatch(10, 200)))
+        await c.close()
+        return got.map((m) => m.value!.toString()).sort()
+      }
+      expect(await readBy(new RegExp(`${tag}-mid`))).toEqual([names[0], names[1]].sort())
+      expect(await readBy(new RegExp(`^${tag}-(mid|nothing)-x$`))).toEqual([names[1]])
+      const c = consumerOf(t, engine, uniqueTopic('g'))
+      expect(() => c.subscribe(['x', /mid/i])).toThrow(expect.objectContaining({ code: '_INVALID_ARG', index: 1, message: expect.stringContaining('flags (/i)') }))
+      expect(() => c.subscribe([/\d+/])).toThrow(expect.objectContaining({ code: '_INVALID_ARG', message: expect.stringContaining('\\d') }))
+      await c.close()
+    })
+
     it('settles a waiting consumeBatch on close, and iterates batches until closed', async () => {
       const topic = uniqueTopic(`k-${engine}-iterate`)
       await t.createTopic(topic, 1)
