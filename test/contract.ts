@@ -2,10 +2,10 @@
 // against the mock cluster (test/contract.test.ts) and Apache Kafka (test/broker/contract.test.ts).
 // Where the engines differ on purpose, the difference is asserted here and listed in
 // docs/engines.md.
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { Consumer, KafkaError, Producer, type ConsumedMessage, type Message, type Preset, type RebalanceEvent } from '../lib/index'
-import { uniqueTopic } from './helpers'
+import { Consumer, KafkaError, Producer, type MockCluster, type ConsumedMessage, type Message, type Preset, type RebalanceEvent } from '../lib/index'
+import { MOCK_GROUP_TIMING, startMock, uniqueTopic } from './helpers'
 
 export interface Target {
   servers: () => string
@@ -365,4 +365,27 @@ export function contractSuite(where: string, t: Target, engines: readonly Engine
       expect(seenCount).toBe(50)
     })
   })
+}
+
+/** The contract for one engine against a mock cluster of its own (one file per engine, run side by side). */
+export function mockContract(engine: EngineName): void {
+  let cluster: MockCluster
+  beforeAll(async () => {
+    cluster = await startMock()
+  })
+  afterAll(async () => {
+    await cluster.close()
+  })
+  contractSuite(
+    'mock cluster',
+    {
+      servers: () => cluster.bootstrapServers,
+      createTopic: (topic, partitions) => cluster.createTopic(topic, partitions),
+      // kafkajs's idempotent producer asks the cluster's controller for a producer id, and the
+      // mock cluster names none; the durable (idempotent) default runs against Apache Kafka.
+      preset: 'throughput',
+      consumer: MOCK_GROUP_TIMING,
+    },
+    [engine],
+  )
 }

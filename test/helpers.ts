@@ -1,6 +1,11 @@
+import path from 'node:path'
+
 import { Kafka, logLevel } from 'kafkajs'
 
+import { loadAddon } from '../lib/binding'
 import { Consumer, librdkafkaVersion, MockCluster, type KafkaError } from '../lib/index'
+
+const root = path.join(__dirname, '..')
 
 /**
  * Consumer timing for tests on the mock cluster. Its coordinator forgets a member that left only
@@ -117,4 +122,14 @@ export function catchError(fn: () => unknown): KafkaError {
     return e as KafkaError
   }
   throw new Error('expected an error')
+}
+
+/** The error loading `file` as the addon throws (through the loader's explanations). */
+export function loadError(file: string): Error {
+  try {
+    loadAddon(root, file)
+  } catch (err) {
+    return err as Error
+  }
+  throw new Error(`${file} loaded`)
 }

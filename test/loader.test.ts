@@ -6,20 +6,13 @@ import path from 'node:path'
 
 import { afterAll, describe, expect, it } from 'vitest'
 
-import { explainLoadError, loadAddon, nativeConfig } from '../lib/binding'
+import { explainLoadError, nativeConfig } from '../lib/binding'
+import { loadError } from './helpers'
 
 const root = path.join(__dirname, '..')
 const work = mkdtempSync(path.join(tmpdir(), 'turbokafka-loader-'))
 afterAll(() => rmSync(work, { recursive: true, force: true }))
 
-function loadError(file: string): Error {
-  try {
-    loadAddon(root, file)
-  } catch (err) {
-    return err as Error
-  }
-  throw new Error(`${file} loaded`)
-}
 
 describe('loader explanations', () => {
   it('says a file that is not a binary for this platform is one, and how to get the real one', () => {

@@ -7,9 +7,8 @@ import path from 'node:path'
 
 import { afterAll, describe, expect, it } from 'vitest'
 
-import { loadAddon } from '../../lib/binding'
+import { loadError } from '../helpers'
 
-const root = path.join(__dirname, '../..')
 const work = mkdtempSync(path.join(tmpdir(), 'turbokafka-loader-'))
 afterAll(() => rmSync(work, { recursive: true, force: true }))
 
@@ -22,14 +21,6 @@ function sharedObject(name: string, source: string, extra: string[] = []): strin
   return out
 }
 
-function loadError(file: string): Error {
-  try {
-    loadAddon(root, file)
-  } catch (err) {
-    return err as Error
-  }
-  throw new Error(`${file} loaded`)
-}
 
 describe('loader explanations for built binaries (system tier: needs a C compiler)', () => {
   it('names a shared library the binary needs and the system lacks', () => {
