@@ -266,13 +266,14 @@ function producerConfig(opts) {
 }
 
 /** Consumer settings for the C baseline and turbokafka: turbokafka's defaults, given to both. */
-function consumerConfig() {
+/** Consumer keys for a client on librdkafka `version` (the C baseline's may differ from the addon's). */
+function consumerConfig(version) {
   const { CONSUMER_DEFAULTS, FETCH_QUEUE_BACKOFF_MS } = require('../dist/cjs/config.js')
-  const { librdkafkaAtLeast } = require('../dist/cjs/version.js')
+  const [major, minor] = version.split('.').map(Number)
   return {
     'queued.min.messages': String(CONSUMER_DEFAULTS['queued.min.messages']),
-    // What turbokafka's native engine sets where librdkafka has it (lib/config.ts).
-    ...(librdkafkaAtLeast(2, 2) ? { 'fetch.queue.backoff.ms': String(FETCH_QUEUE_BACKOFF_MS) } : {}),
+    // What turbokafka's native engine sets where librdkafka has the key (>= 2.2, lib/config.ts).
+    ...(major > 2 || (major === 2 && minor >= 2) ? { 'fetch.queue.backoff.ms': String(FETCH_QUEUE_BACKOFF_MS) } : {}),
     'auto.offset.reset': 'earliest',
     'enable.auto.commit': 'false',
     'enable.partition.eof': 'false',
@@ -291,10 +292,10 @@ function kafkajsConsumerConfig() {
  * e2e: a 1 ms linger (at 0 every message becomes a request of its own, more than the mock cluster
  * keeps up with at 10k msg/s on this machine), and an idle fetch comes back within 10 ms.
  */
-function e2eConfigs(opts) {
+function e2eConfigs(opts, version) {
   return {
     producer: { acks: opts.acks, 'enable.idempotence': 'false', 'linger.ms': '1', 'socket.nagle.disable': 'true', 'compression.type': 'none' },
-    consumer: { ...consumerConfig(), 'fetch.wait.max.ms': '10', 'socket.nagle.disable': 'true' },
+    consumer: { ...consumerConfig(version), 'fetch.wait.max.ms': '10', 'socket.nagle.disable': 'true' },
     kafkajsConsumer: { ...kafkajsConsumerConfig(), 'fetch.wait.max.ms': '10', 'socket.nagle.disable': 'true' },
   }
 }
@@ -421,10 +422,10 @@ async function runConsume(ctx) {
       const def = WORKLOADS.consume.engines[engine]
       const group = `${topic}-g${i}`
       const result = def.c
-        ? spawnTrial(`consume ${engine}`, ctx.c.file, [def.c, broker.bootstrapServers, topic, String(messages), group, def.mode, ...keyValues(consumerConfig())])
+        ? spawnTrial(`consume ${engine}`, ctx.c.file, [def.c, broker.bootstrapServers, topic, String(messages), group, def.mode, ...keyValues(consumerConfig(ctx.c.librdkafka))])
         : nodeTrial(`consume ${engine}`, def.script, {
             bootstrapServers: broker.bootstrapServers, topic, group, messages, batch: opts.batch, engine: def.engine,
-            config: def.engine === 'kafkajs' ? kafkajsConsumerConfig() : consumerConfig(),
+            config: def.engine === 'kafkajs' ? kafkajsConsumerConfig() : consumerConfig(ctx.addon.librdkafka),
           })
       if (result.received < messages) throw new Error(`consume ${engine}: ${result.received} of ${messages} messages received`)
       if (result.bytes < result.received * size) throw new Error(`consume ${engine}: ${result.bytes} bytes for ${result.received} messages`)
@@ -442,7 +443,8 @@ async function runConsume(ctx) {
 
 async function runE2e(ctx) {
   const { opts, broker } = ctx
-  const configs = e2eConfigs(opts)
+  const configs = e2eConfigs(opts, ctx.addon.librdkafka)
+  const cConfigs = ctx.c.file ? e2eConfigs(opts, ctx.c.librdkafka) : configs
   const warmup = Math.min(1, opts.duration / 10)
   const trials = []
   for (const { engine, size } of planTrials(opts, enginesOf(opts, 'e2e'))) {
@@ -452,7 +454,7 @@ async function runE2e(ctx) {
     const result = def.c
       ? spawnTrial(`e2e ${engine}`, ctx.c.file, [
           def.c, broker.bootstrapServers, topic, String(opts.partitions), String(size), scheduleArg(opts.schedule), String(warmup),
-          ...keyValues(configs.producer), '--', ...keyValues(configs.consumer),
+          ...keyValues(cConfigs.producer), '--', ...keyValues(cConfigs.consumer),
         ])
       : nodeTrial(`e2e ${engine}`, def.script, {
           bootstrapServers: broker.bootstrapServers, topic, partitions: opts.partitions, size, schedule: opts.schedule, warmup,
@@ -572,6 +574,7 @@ async function runOnce(requested) {
     broker,
     step: progress.step,
     c,
+    addon,
     topic: (workload) => `bench-${workload}-${process.pid}-${n++}`,
   }
   const results = { machine, broker: broker.label, options: opts, trials: [], summary: {} }
