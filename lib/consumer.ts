@@ -267,9 +267,10 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     const positions = this.position()
     return Promise.all(
       positions.map(async (p) => {
-        const { high } = await this.watermarks(p.topic, p.partition, timeoutMs)
+        const { low, high } = await this.watermarks(p.topic, p.partition, timeoutMs)
+        // Where reading resumes: the position, else the committed offset, else the log's start.
         const committed = p.offset >= 0 ? p.offset : (await this.committed([p], timeoutMs))[0]!.offset
-        return { topic: p.topic, partition: p.partition, lag: committed >= 0 ? Math.max(0, high - committed) : high }
+        return { topic: p.topic, partition: p.partition, lag: Math.max(0, high - (committed >= 0 ? committed : low)) }
       }),
     )
   }
