@@ -54,6 +54,25 @@ async function startMock() {
   }
 }
 
+/**
+ * Retries a topic operation that failed with an error kafkajs calls retriable (a broker that has
+ * just created or deleted a topic answers "does not host this topic-partition" for a moment).
+ * The admin client itself retries little, so that an unreachable cluster fails fast. Bounded:
+ * 10 attempts, half a second apart.
+ */
+async function patiently(op) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await op()
+    } catch (err) {
+      // kafkajs wraps the last error of its own retries (originalError), marked not retriable.
+      const retriable = err.retriable || err.originalError?.retriable || err.cause?.retriable
+      if (!retriable || attempt === 10) throw err
+      await new Promise((resolve) => setTimeout(resolve, 500))
+    }
+  }
+}
+
 /** A running cluster; topics are created (and deleted) through kafkajs's admin client. */
 async function connectReal(bootstrapServers, replication) {
   const { Kafka, logLevel } = require('kafkajs')
@@ -74,10 +93,10 @@ async function connectReal(bootstrapServers, replication) {
     bootstrapServers,
     label: `Apache Kafka at ${bootstrapServers} (replication factor ${replication})`,
     async createTopic(topic, partitions) {
-      await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: replication }], waitForLeaders: true })
+      await patiently(() => admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: replication }], waitForLeaders: true }))
     },
     async deleteTopic(topic) {
-      await admin.deleteTopics({ topics: [topic] })
+      await patiently(() => admin.deleteTopics({ topics: [topic] }))
     },
     async close() {
       await admin.disconnect()
