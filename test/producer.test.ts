@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process'
+import path from 'node:path'
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { KafkaError, MockCluster, Producer } from '../lib/index'
@@ -327,16 +330,55 @@ describe('Producer against the mock cluster', () => {
     await p.close()
   })
 
-  it('reports broker trouble as warning events and logs as log events, not on stderr', async () => {
-    const p = new Producer({ 'bootstrap.servers': '127.0.0.1:1', preset: 'latency', 'reconnect.backoff.ms': 10 })
-    const warning = new Promise<KafkaError>((resolve) => p.once('warning', resolve))
-    const log = new Promise((resolve) => p.once('log', resolve))
-    void p.produceBatch(uniqueTopic('nowhere'), ['x'])
-    const w = await warning
-    expect(w).toBeInstanceOf(KafkaError)
-    expect(w.fatal).toBe(false)
-    expect(w.code).toMatch(/^_(TRANSPORT|ALL_BROKERS_DOWN|RESOLVE)$/)
-    await log
-    await p.close(0)
+  it('retries produce requests the broker fails with retriable errors, idempotently: nothing lost, duplicated or reordered', async () => {
+    const topic = uniqueTopic('retry')
+    await cluster.createTopic(topic, 2)
+    const p = new Producer({ 'bootstrap.servers': cluster.bootstrapServers, preset: 'durable', 'linger.ms': 5, 'retry.backoff.ms': 10 })
+    await p.connect()
+    // The next five produce requests (Kafka API key 0) fail, each with an error a producer retries.
+    cluster.pushRequestErrors(0, ['NOT_LEADER_FOR_PARTITION', 'REQUEST_TIMED_OUT', 'NOT_ENOUGH_REPLICAS', 'NOT_LEADER_FOR_PARTITION', 'REQUEST_TIMED_OUT'])
+    const messages = Array.from({ length: 2000 }, (_, i) => ({ key: `k${i % 7}`, value: String(i) }))
+    const reports = await Promise.all([p.produceBatch(topic, messages.slice(0, 1000)), p.produceBatch(topic, messages.slice(1000))])
+    expect(reports.map((r) => [r.delivered, r.failed])).toEqual([
+      [1000, 0],
+      [1000, 0],
+    ])
+    await p.close()
+    // Read past the count: a duplicate would show as a 2001st message.
+    const read = await readBack(cluster.bootstrapServers, topic, 2000)
+    const extra = await readBack(cluster.bootstrapServers, topic, 2001, 2000).catch((err: Error) => err)
+    expect(extra).toBeInstanceOf(Error)
+    expect(read.map((m) => Number(m.value!.toString())).sort((a, b) => a - b)).toEqual(messages.map((_, i) => i))
+    // Each key's values arrive in the order they were sent.
+    for (const [, list] of byPartition(read)) {
+      const last = new Map<string, number>()
+      for (const m of list) {
+        const key = m.key!.toString()
+        const v = Number(m.value!.toString())
+        expect(v).toBeGreaterThan(last.get(key) ?? -1)
+        last.set(key, v)
+      }
+    }
+  })
+
+  it('reports broker trouble as warning events and logs as log events, not on stderr', () => {
+    // In a process of its own, so that its stderr can be read: librdkafka would print its logs
+    // and errors there by default.
+    const script = `
+      const { Producer, KafkaError } = require('./dist/cjs/index.js')
+      const p = new Producer({ 'bootstrap.servers': '127.0.0.1:1', preset: 'latency', 'reconnect.backoff.ms': 10 })
+      const warning = new Promise((resolve) => p.once('warning', resolve))
+      const log = new Promise((resolve) => p.once('log', resolve))
+      p.produceBatch('nowhere', ['x']).catch(() => {})
+      Promise.all([warning, log]).then(async ([w, l]) => {
+        await p.close(0)
+        console.log(JSON.stringify({ isKafkaError: w instanceof KafkaError, fatal: w.fatal, code: w.code, log: typeof l.message }))
+      })`
+    const r = spawnSync(process.execPath, ['-e', script], { cwd: path.join(__dirname, '..'), encoding: 'utf8', timeout: 30_000 })
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stderr).toBe('')
+    const out = JSON.parse(r.stdout)
+    expect(out).toMatchObject({ isKafkaError: true, fatal: false, log: 'string' })
+    expect(out.code).toMatch(/^_(TRANSPORT|ALL_BROKERS_DOWN|RESOLVE)$/)
   })
 })
