@@ -1,5 +1,5 @@
 import { binding, type NativeMockCluster } from './binding'
-import { describe } from './config'
+import { checkInt } from './client'
 import { errnoOf, invalidArg, KafkaError, stateError } from './errors'
 
 export interface MockClusterOptions {
@@ -15,12 +15,6 @@ export interface MockClusterOptions {
 
 const MAX_DELAY_MS = 300_000
 
-function positiveInt(name: string, v: unknown, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) {
-    throw invalidArg(`${name} must be an integer from 1 to ${max} (got ${describe(v)})`)
-  }
-  return v
-}
 
 /**
  * librdkafka's embedded mock cluster: Kafka-protocol brokers on 127.0.0.1, in this process, no
@@ -39,11 +33,9 @@ export class MockCluster {
 
   /** Starts a cluster; topics are created on first use, or explicitly with createTopic. */
   static async start(options: MockClusterOptions = {}): Promise<MockCluster> {
-    const brokers = positiveInt('brokers', options.brokers ?? 1, 64)
+    const brokers = checkInt('brokers', options.brokers ?? 1, 1, 64)
     const delay = options.groupInitialRebalanceDelayMs
-    if (delay !== undefined && (typeof delay !== 'number' || !Number.isInteger(delay) || delay < 0 || delay > MAX_DELAY_MS)) {
-      throw invalidArg(`groupInitialRebalanceDelayMs must be an integer from 0 to ${MAX_DELAY_MS} (got ${describe(delay)})`)
-    }
+    if (delay !== undefined) checkInt('groupInitialRebalanceDelayMs', delay, 0, MAX_DELAY_MS)
     let native: NativeMockCluster | undefined
     try {
       native = new (binding().MockCluster)(brokers)
@@ -67,8 +59,8 @@ export class MockCluster {
 
   async createTopic(name: string, partitions = 1, replicationFactor = 1): Promise<void> {
     if (typeof name !== 'string' || name.length === 0) throw invalidArg(`topic name must be a non-empty string`)
-    positiveInt('partitions', partitions, 100_000)
-    positiveInt('replicationFactor', replicationFactor, this.brokers)
+    checkInt('partitions', partitions, 1, 100_000)
+    checkInt('replicationFactor', replicationFactor, 1, this.brokers)
     try {
       this.#live().createTopic(name, partitions, replicationFactor)
     } catch (err) {
@@ -78,11 +70,11 @@ export class MockCluster {
 
   /** The broker stops accepting connections and drops the ones it has (ids start at 1). */
   setBrokerDown(id: number): void {
-    this.#live().setBrokerDown(positiveInt('broker id', id, this.brokers))
+    this.#live().setBrokerDown(checkInt('broker id', id, 1, this.brokers))
   }
 
   setBrokerUp(id: number): void {
-    this.#live().setBrokerUp(positiveInt('broker id', id, this.brokers))
+    this.#live().setBrokerUp(checkInt('broker id', id, 1, this.brokers))
   }
 
   /**
