@@ -265,15 +265,17 @@ function producerConfig(opts) {
   return config
 }
 
-/** Consumer settings for the C baseline and turbokafka: turbokafka's defaults, given to both. */
-/** Consumer keys for a client on librdkafka `version` (the C baseline's may differ from the addon's). */
+/**
+ * Consumer settings for the C baseline and turbokafka: turbokafka's defaults, given to both, for a
+ * client on librdkafka `version` (the C baseline's may differ from the addon's).
+ */
 function consumerConfig(version) {
   const { CONSUMER_DEFAULTS, FETCH_QUEUE_BACKOFF_MS } = require('../dist/cjs/config.js')
-  const [major, minor] = version.split('.').map(Number)
+  const { versionAtLeast } = require('../dist/cjs/version.js')
   return {
     'queued.min.messages': String(CONSUMER_DEFAULTS['queued.min.messages']),
     // What turbokafka's native engine sets where librdkafka has the key (>= 2.2, lib/config.ts).
-    ...(major > 2 || (major === 2 && minor >= 2) ? { 'fetch.queue.backoff.ms': String(FETCH_QUEUE_BACKOFF_MS) } : {}),
+    ...(versionAtLeast(version, 2, 2) ? { 'fetch.queue.backoff.ms': String(FETCH_QUEUE_BACKOFF_MS) } : {}),
     'auto.offset.reset': 'earliest',
     'enable.auto.commit': 'false',
     'enable.partition.eof': 'false',

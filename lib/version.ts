@@ -17,10 +17,15 @@ export function nativeBuild(): NativeBuild {
   return { ...binding().buildInfo(), file: bindingFile() }
 }
 
+/** Whether a librdkafka version such as "2.15.1" is `major.minor` or newer. */
+export function versionAtLeast(version: string, major: number, minor: number): boolean {
+  const [have, haveMinor] = version.split('.').map(Number) as [number, number]
+  return have > major || (have === major && haveMinor >= minor)
+}
+
 /** Whether the loaded librdkafka is `major.minor` or newer. */
 export function librdkafkaAtLeast(major: number, minor: number): boolean {
-  const [have, haveMinor] = librdkafkaVersion().split('.').map(Number) as [number, number]
-  return have > major || (have === major && haveMinor >= minor)
+  return versionAtLeast(librdkafkaVersion(), major, minor)
 }
 
 /**

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 
-import { KafkaError, librdkafkaVersion, PRESETS, Producer } from '../lib/index'
+import { KafkaError, PRESETS, Producer } from '../lib/index'
 import { FETCH_QUEUE_BACKOFF_MS, resolveConsumerConfig, resolveProducerConfig } from '../lib/config'
 import { withFetchBackoff } from '../lib/native/consumer'
+import { librdkafkaAtLeast } from '../lib/version'
 import { catchError } from './helpers'
 
 describe('producer configuration', () => {
@@ -80,8 +81,7 @@ describe('consumer configuration', () => {
 
 describe('native consumer defaults', () => {
   it("sets fetch.queue.backoff.ms where librdkafka has it (>= 2.2) and the application left it", () => {
-    const [major, minor] = librdkafkaVersion().split('.').map(Number) as [number, number]
-    const has = major > 2 || (major === 2 && minor >= 2)
+    const has = librdkafkaAtLeast(2, 2)
     expect(withFetchBackoff({ 'group.id': 'g' })['fetch.queue.backoff.ms']).toBe(has ? String(FETCH_QUEUE_BACKOFF_MS) : undefined)
     expect(withFetchBackoff({ 'group.id': 'g', 'fetch.queue.backoff.ms': '500' })['fetch.queue.backoff.ms']).toBe('500')
   })

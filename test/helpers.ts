@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 
 import { Kafka, logLevel } from 'kafkajs'
 
 import { loadAddon } from '../lib/binding'
-import { Consumer, librdkafkaVersion, MockCluster, type KafkaError } from '../lib/index'
+import { Consumer, MockCluster, type KafkaError } from '../lib/index'
+import { librdkafkaAtLeast } from '../lib/version'
 
 const root = path.join(__dirname, '..')
 
@@ -18,9 +20,7 @@ const root = path.join(__dirname, '..')
 export const MOCK_GROUP_TIMING = { 'session.timeout.ms': 3000, 'heartbeat.interval.ms': 300, 'fetch.wait.max.ms': 100 } as const
 
 /** Whether the loaded librdkafka's mock cluster takes a group initial rebalance delay (>= 2.12). */
-export const MOCK_GROUP_DELAY = ((major: number, minor: number) => major > 2 || (major === 2 && minor >= 12))(
-  ...(librdkafkaVersion().split('.').map(Number) as [number, number]),
-)
+export const MOCK_GROUP_DELAY = librdkafkaAtLeast(2, 12)
 
 /**
  * A mock cluster whose groups get their partitions at once. A source build against an older
@@ -132,4 +132,33 @@ export function loadError(file: string): Error {
     return err as Error
   }
   throw new Error(`${file} loaded`)
+}
+
+/**
+ * A GSSAPI connection attempt by the addon at `addonFile`, in a child process, against a mock
+ * cluster (which answers the handshake, so the system's Cyrus SASL library is really called):
+ * how connect ended and what was logged. `env` adds to the child's environment.
+ */
+export function gssapiAttempt(addonFile: string, env: NodeJS.ProcessEnv): { connect: string; logs: string[] } {
+  const script = `
+    const tk = require('./dist/cjs/index.js')
+    ;(async () => {
+      const cluster = await tk.MockCluster.start()
+      const p = new tk.Producer({ 'bootstrap.servers': cluster.bootstrapServers, engine: 'native',
+        'security.protocol': 'sasl_plaintext', 'sasl.mechanisms': 'GSSAPI', 'sasl.kerberos.kinit.cmd': 'true' })
+      const logs = []
+      p.on('log', (e) => logs.push(e.message))
+      const connect = await p.connect({ timeoutMs: 1500 }).then(() => 'connected', (e) => e.code)
+      await p.close()
+      await cluster.close()
+      console.log(JSON.stringify({ connect, logs }))
+    })()`
+  const r = spawnSync(process.execPath, ['-e', script], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, TURBOKAFKA_NATIVE_PATH: addonFile, ...env },
+    timeout: 60_000,
+  })
+  if (r.status !== 0) throw new Error(`the GSSAPI attempt exited with ${r.status}: ${r.stderr}`)
+  return JSON.parse(r.stdout) as { connect: string; logs: string[] }
 }
