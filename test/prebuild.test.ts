@@ -7,6 +7,8 @@ import path from 'node:path'
 
 import { afterAll, describe, expect, it } from 'vitest'
 
+import { gssapiAttempt } from './helpers'
+
 const root = path.join(__dirname, '..')
 const tuple = `${process.platform}-${process.arch}`
 const prebuildDir = path.join(root, 'prebuilds', tuple)
@@ -88,30 +90,9 @@ describe('committed prebuild', () => {
 
 describe('SASL GSSAPI on the prebuild', () => {
   // The prebuild opens the system's Cyrus SASL library on the first GSSAPI connection (see
-  // native/sasl_shim.cc); the mock cluster answers the handshake, so the library is really called.
-  const attempt = (env: NodeJS.ProcessEnv) => {
-    const r = node(
-      `
-      const tk = require('./dist/cjs/index.js')
-      ;(async () => {
-        const cluster = await tk.MockCluster.start()
-        const p = new tk.Producer({ 'bootstrap.servers': cluster.bootstrapServers, engine: 'native',
-          'security.protocol': 'sasl_plaintext', 'sasl.mechanisms': 'GSSAPI', 'sasl.kerberos.kinit.cmd': 'true' })
-        const logs = []
-        p.on('log', (e) => logs.push(e.message))
-        const connect = await p.connect({ timeoutMs: 1500 }).then(() => 'connected', (e) => e.code)
-        await p.close()
-        await cluster.close()
-        console.log(JSON.stringify({ connect, logs }))
-      })()`,
-      { TURBOKAFKA_NATIVE_PATH: prebuild, ...env },
-    )
-    expect(r.status, r.stderr).toBe(0)
-    return JSON.parse(r.stdout) as { connect: string; logs: string[] }
-  }
-
+  // native/sasl_shim.cc).
   it('fails a GSSAPI connection with what to install when the library is missing', () => {
-    const out = attempt({ TURBOKAFKA_SASL_LIBRARY: '/nonexistent/libsasl2.so.2' })
+    const out = gssapiAttempt(prebuild, { TURBOKAFKA_SASL_LIBRARY: '/nonexistent/libsasl2.so.2' })
     expect(out.connect).toBe('_TRANSPORT')
     expect(out.logs.join('\n')).toContain("SASL GSSAPI needs the system's Cyrus SASL library, which did not load")
     expect(out.logs.join('\n')).toContain('apt-get install libsasl2-2 libsasl2-modules-gssapi-mit')

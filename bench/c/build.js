@@ -43,19 +43,15 @@ function fingerprint() {
 function compile({ out, cflags, libs, extraSources = [], cxx = false }) {
   const objects = path.join(path.dirname(out), 'obj')
   fs.mkdirSync(objects, { recursive: true })
-  const common = ['-O2', '-Wall', '-pthread', ...cflags]
-  const built = []
-  for (const name of PROGRAMS) {
+  const cc = process.env.CC || 'cc'
+  /** Compiles bench/c/NAME.c into an object with these extra flags. */
+  const object = (name, flags) => {
     const obj = path.join(objects, `${name}.o`)
-    execFileSync(process.env.CC || 'cc', [...common, `-Dmain=${name}_main`, '-c', path.join(here, `${name}.c`), '-o', obj], { stdio: 'inherit' })
-    built.push(obj)
+    execFileSync(cc, ['-O2', '-Wall', '-pthread', ...cflags, ...flags, '-c', path.join(here, `${name}.c`), '-o', obj], { stdio: 'inherit' })
+    return obj
   }
-  const main = path.join(objects, 'baseline.o')
-  execFileSync(process.env.CC || 'cc', [...common, `-DBASELINE_FINGERPRINT="${fingerprint()}"`, '-c', path.join(here, 'baseline.c'), '-o', main], {
-    stdio: 'inherit',
-  })
-  built.push(main)
-  const linker = cxx ? process.env.CXX || 'c++' : process.env.CC || 'cc'
+  const built = [...PROGRAMS.map((name) => object(name, [`-Dmain=${name}_main`])), object('baseline', [`-DBASELINE_FINGERPRINT="${fingerprint()}"`])]
+  const linker = cxx ? process.env.CXX || 'c++' : cc
   execFileSync(linker, ['-O2', '-pthread', '-o', out, ...built, ...extraSources, ...libs], { stdio: 'inherit' })
   fs.rmSync(objects, { recursive: true, force: true })
   return out
@@ -79,8 +75,8 @@ function systemLibrdkafka() {
 /** The baseline compiled against the system's librdkafka, cached in build/bench until a source changes. */
 function fromSystem(sys) {
   const out = path.join(root, 'build', 'bench', 'baseline')
-  const fresh = fs.existsSync(out) && describe(out).fingerprint === fingerprint() && describe(out).librdkafka === sys.version
-  if (!fresh) {
+  const made = fs.existsSync(out) ? describe(out) : undefined
+  if (made?.fingerprint !== fingerprint() || made.librdkafka !== sys.version) {
     fs.mkdirSync(path.dirname(out), { recursive: true })
     compile({ out, cflags: [], libs: sys.flags })
   }
