@@ -324,10 +324,23 @@ describe('Producer against the mock cluster', () => {
 
   it('emits librdkafka statistics as events when statistics.interval.ms is set', async () => {
     const p = producer({ 'statistics.interval.ms': 100 })
-    const stats = await new Promise<Record<string, unknown>>((resolve) => p.once('stats', resolve))
-    expect(stats.type).toBe('producer')
-    expect(typeof stats.msg_cnt).toBe('number')
-    await p.close()
+    const logs: string[] = []
+    p.on('log', (entry) => logs.push(`${entry.facility}: ${entry.message}`))
+    try {
+      // A hundred intervals: a missing event fails here, with what librdkafka logged meanwhile,
+      // rather than as the test's timeout.
+      const stats = await new Promise<Record<string, unknown>>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no stats event in 10 s; logs: ${logs.join(' | ') || 'none'}`)), 10_000)
+        p.once('stats', (s) => {
+          clearTimeout(timer)
+          resolve(s)
+        })
+      })
+      expect(stats.type).toBe('producer')
+      expect(typeof stats.msg_cnt).toBe('number')
+    } finally {
+      await p.close()
+    }
   })
 
   it('retries produce requests the broker fails with retriable errors, idempotently: nothing lost, duplicated or reordered', async () => {
