@@ -41,7 +41,9 @@ export interface ReadMessage {
 
 /**
  * Reads `count` messages of `topic` from the beginning with kafkajs, a client turbokafka did not
- * write. Rejects if they have not all arrived within `timeoutMs`.
+ * write. Rejects if they have not all arrived within `timeoutMs`, and if the topic holds any
+ * other number of messages (the sum of its partitions' high minus low watermarks): a message
+ * stored twice fails here even when it lies beyond the first `count`.
  */
 export async function readBack(
   bootstrapServers: string,
@@ -50,6 +52,8 @@ export async function readBack(
   timeoutMs = 30_000,
 ): Promise<ReadMessage[]> {
   const kafka = new Kafka({ brokers: bootstrapServers.split(','), logLevel: logLevel.NOTHING, clientId: 'readback' })
+  const stored = await storedCount(kafka, topic)
+  if (stored !== count) throw new Error(`${topic} holds ${stored} messages, not the ${count} expected`)
   const consumer = kafka.consumer({ groupId: `readback-${topic}-${Date.now()}-${Math.random()}` })
   const out: ReadMessage[] = []
   await consumer.connect()
@@ -84,7 +88,20 @@ export async function readBack(
   } finally {
     await consumer.disconnect()
   }
+  if (out.length !== count) throw new Error(`read ${out.length} messages of ${topic}, which holds ${count}`)
   return out
+}
+
+/** The number of messages `topic` holds now: the sum of high minus low watermarks. */
+async function storedCount(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic)
+    return offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0)
+  } finally {
+    await admin.disconnect()
+  }
 }
 
 export function byPartition(messages: ReadMessage[]): Map<number, ReadMessage[]> {
