@@ -131,11 +131,15 @@ describe('lifetime', () => {
     expect(r.status).toBe(4)
   })
 
-  it('survives an uncaught exception with messages in flight', () => {
-    const r = runFixture(['throw'])
+  it('survives an uncaught exception with messages in flight, delivering them within exitFlushTimeoutMs', async () => {
+    const topic = uniqueTopic('throw')
+    await cluster.createTopic(topic, 1)
+    const r = runFixture(['throw', cluster.bootstrapServers, topic])
     expect(r.signal).toBeNull()
     expect(r.status).toBe(1)
     expect(r.stderr).toContain('boom')
+    const got = await readBack(cluster.bootstrapServers, topic, 5000)
+    expect(new Set(got.map((m) => m.value!.toString())).size).toBe(5000)
   })
 
   it('an open idle producer does not keep the process alive', () => {
@@ -185,9 +189,11 @@ describe('lifetime', () => {
   }
 
   for (const mode of ['terminate', 'exit']) {
-    it(`survives a worker thread ending (${mode}) with a producer in flight, and loads again after`, async () => {
+    it(`survives a worker thread ending (${mode}) with a producer in flight, delivering its batch, and loads again after`, async () => {
       for (let round = 0; round < 2; round++) {
-        const w = new Worker(fixture('worker-producer.js'), { workerData: { mode } })
+        const topic = uniqueTopic(`worker-${mode}`)
+        await cluster.createTopic(topic, 1)
+        const w = new Worker(fixture('worker-producer.js'), { workerData: { mode, servers: cluster.bootstrapServers, topic } })
         const exited = new Promise<number>((resolve) => w.once('exit', resolve))
         await new Promise<void>((resolve, reject) => {
           w.once('message', () => resolve())
@@ -196,6 +202,9 @@ describe('lifetime', () => {
         if (mode === 'terminate') await w.terminate()
         // terminate() ends the worker with code 1; process.exit(0) inside it with 0.
         expect(await exited).toBe(mode === 'terminate' ? 1 : 0)
+        // The environment cleanup hook flushed the lingering batch as the worker ended.
+        const got = await readBack(cluster.bootstrapServers, topic, 1000)
+        expect(new Set(got.map((m) => m.value!.toString())).size).toBe(1000)
       }
       // The main thread's own producer still works afterwards.
       const p = new Producer({ 'bootstrap.servers': cluster.bootstrapServers, preset: 'throughput' })
