@@ -107,13 +107,19 @@ const PRESETS = ['throughput', 'latency', 'durable']
 class UsageError extends Error {}
 
 /**
- * Peer clients run only when installed where the bench can require them (bench/node_modules, or
- * the project's); they are never needed to install turbokafka. Returns the peer's librdkafka
- * version, or undefined when it is absent.
+ * Where peer clients are looked for: an `npm install --prefix` folder named by
+ * TURBOKAFKA_BENCH_PEERS, else bench/ (so bench/node_modules, or the project's).
+ */
+const PEERS_DIR = process.env.TURBOKAFKA_BENCH_PEERS ? path.resolve(process.env.TURBOKAFKA_BENCH_PEERS) : __dirname
+
+/**
+ * Peer clients run only when installed where the bench looks for them (PEERS_DIR); they are
+ * never needed to install turbokafka. Returns the peer's librdkafka version, or undefined when
+ * it is absent.
  */
 function peerVersion(name) {
   try {
-    return require(require.resolve(name, { paths: [__dirname] })).librdkafkaVersion ?? 'unknown'
+    return require(require.resolve(name, { paths: [PEERS_DIR] })).librdkafkaVersion ?? 'unknown'
   } catch {
     return undefined
   }
@@ -305,15 +311,17 @@ function e2eConfigs(opts, version) {
 const keyValues = (config) => Object.entries(config).map(([k, v]) => `${k}=${v}`)
 
 /** Runs one trial process and returns the JSON object its last stdout line holds. */
-function spawnTrial(what, cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 300_000, maxBuffer: 64 * 1024 * 1024 })
+function spawnTrial(what, cmd, args, env = process.env) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 300_000, maxBuffer: 64 * 1024 * 1024, env })
   const last = r.stdout?.trim().split('\n').pop()
   if (r.status !== 0 || !last) throw new Error(`${what} failed (${r.signal ?? r.status}):\n${r.stderr}`)
   return JSON.parse(last)
 }
 
 function nodeTrial(what, script, spec) {
-  return spawnTrial(what, process.execPath, [path.join(__dirname, 'trials', script), JSON.stringify(spec)])
+  // NODE_PATH lets a trial's require() find the peers in PEERS_DIR.
+  const env = { ...process.env, NODE_PATH: path.join(PEERS_DIR, 'node_modules') }
+  return spawnTrial(what, process.execPath, [path.join(__dirname, 'trials', script), JSON.stringify(spec)], env)
 }
 
 function scaled(opts, engine, size) {
@@ -568,7 +576,7 @@ async function runOnce(requested) {
   const wantedPeers = Object.values(WORKLOADS).flatMap((w) => opts.engines.map((e) => w.engines[e]?.peer).filter(Boolean))
   for (const name of new Set(wantedPeers)) {
     if (peerAvailable(name)) log(`${name} (peer, librdkafka ${peers[name]}) is installed and runs`)
-    else log(`${name}: not installed, skipped (a peer: npm install --prefix bench ${name} to compare)`)
+    else log(`${name}: not installed in ${path.relative(process.cwd(), PEERS_DIR) || '.'}, skipped (a peer: npm install --prefix bench ${name} to compare)`)
   }
   let n = 0
   const progress = makeProgress(opts)

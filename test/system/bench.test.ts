@@ -37,3 +37,39 @@ describe('C baseline from source (system tier: needs a C compiler, librdkafka-de
     ])
   })
 })
+
+/**
+ * A peer client installed from npm into a cache folder of its own (once: node-rdkafka compiles
+ * its librdkafka, about two minutes here), for the bench to find through TURBOKAFKA_BENCH_PEERS.
+ */
+function installedPeer(spec: string): string {
+  const cache = process.env.TURBOKAFKA_CACHE ?? path.join(os.homedir(), '.cache', 'turbokafka')
+  const dir = path.join(cache, 'bench-peers', spec.replace(/[@/]/g, '_'))
+  const name = spec.slice(0, spec.lastIndexOf('@'))
+  if (!fs.existsSync(path.join(dir, 'node_modules', name, 'package.json'))) {
+    fs.mkdirSync(dir, { recursive: true })
+    const r = spawnSync('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', '--no-save', spec], { encoding: 'utf8', timeout: 600_000 })
+    if (r.status !== 0) throw new Error(`npm install ${spec} failed:\n${r.stderr}`)
+  }
+  return dir
+}
+
+describe('a peer client in the bench (system tier: node-rdkafka compiles from source)', () => {
+  it('finds node-rdkafka where TURBOKAFKA_BENCH_PEERS says and runs it beside the C baseline', { timeout: 720_000 }, () => {
+    const peers = installedPeer('node-rdkafka@3.6.1')
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-peer-'))
+    const json = path.join(dir, 'out.json')
+    const r = spawnSync(
+      process.execPath,
+      ['bench/run.js', '--workloads', 'produce,consume', '--engines', 'c,node-rdkafka', '--messages', '30000', '--repeat', '1', '--sizes', '100', '--batch', '1000', '--json', json],
+      { cwd: root, encoding: 'utf8', timeout: 110_000, env: { ...process.env, TURBOKAFKA_BENCH_PEERS: peers } },
+    )
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stderr).toContain('node-rdkafka (peer, librdkafka 2.12.0) is installed and runs')
+    const trials = JSON.parse(fs.readFileSync(json, 'utf8')).trials.filter((t: { engine: string }) => t.engine === 'node-rdkafka')
+    expect(trials.map((t: { workload: string; delivered?: number; received?: number }) => [t.workload, t.delivered ?? t.received])).toEqual([
+      ['produce', 30000],
+      ['consume', 30000],
+    ])
+  })
+})
