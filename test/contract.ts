@@ -1,7 +1,7 @@
 // The contract both engines keep: the same assertions, run for engine native and engine kafkajs,
 // against the mock cluster (test/contract.test.ts) and Apache Kafka (test/broker/contract.test.ts).
-// Where the engines differ on purpose, the difference is asserted here and listed in
-// docs/engines.md.
+// Where the engines differ on purpose, the difference is listed in docs/engines.md and asserted
+// in test/differences.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { Consumer, KafkaError, Producer, type MockCluster, type ConsumedMessage, type Message, type Preset, type RebalanceEvent } from '../lib/index'

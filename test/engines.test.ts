@@ -1,6 +1,6 @@
-// The kafkajs engine beside the native one: configuration translation, error codes, the
-// documented differences, interop between the engines, the bridge's bounded buffer, and the
-// automatic fallback when the addon cannot load.
+// The kafkajs engine beside the native one: configuration translation, error codes, interop
+// between the engines, and the automatic fallback when the addon cannot load. The documented
+// differences are test/differences.test.ts.
 import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -139,26 +139,6 @@ describe('kafkajs engine errors', () => {
   })
 })
 
-describe('documented differences', () => {
-  it('kafkajs: no manual assignment', () => {
-    const c = consumerOf(target, 'kafkajs', 'g')
-    expect(catchError(() => c.assign([{ topic: 't', partition: 0 }]))).toMatchObject({ code: '_NOT_IMPLEMENTED' })
-    void c.close()
-  })
-
-  it('kafkajs: a null header value is refused by index (native sends it)', async () => {
-    const topic = uniqueTopic('e-nullheader')
-    await cluster.createTopic(topic, 1)
-    const batch = [{ value: 'a' }, { value: 'b', headers: { h: null } }]
-    const k = producerOf(target, 'kafkajs')
-    await expect(k.produceBatch(topic, batch)).rejects.toMatchObject({ code: '_INVALID_ARG', index: 1 })
-    await k.close()
-    const n = producerOf(target, 'native')
-    expect((await n.produceBatch(topic, batch)).delivered).toBe(2)
-    await n.close()
-  })
-})
-
 describe('interop between the engines', () => {
   for (const [from, to] of [
     ['native', 'kafkajs'],
@@ -229,28 +209,6 @@ describe('interop between the engines', () => {
     expect(new Set(got).size).toBe(400)
     expect(got).toHaveLength(400)
     await Promise.all([n.close(), k.close()])
-  })
-})
-
-describe('kafkajs consumer bridge', () => {
-  it('buffers no more than the batches kafkajs is handling while the application does not consume', async () => {
-    const topic = uniqueTopic('e-bounded')
-    await cluster.createTopic(topic, 2)
-    // Small record batches, so that one fetch can be much less than the topic.
-    const p = producerOf(target, 'kafkajs', { 'batch.num.messages': 20, 'linger.ms': 0 })
-    const pending = []
-    for (let i = 0; i < 250; i++) pending.push(p.produceBatch(topic, Array.from({ length: 20 }, (_, j) => ({ value: 'x'.repeat(100), partition: (i + j) % 2 }))))
-    await Promise.all(pending)
-    await p.close()
-
-    const c = consumerOf(target, 'kafkajs', uniqueTopic('g'), { 'max.partition.fetch.bytes': 1024 })
-    c.subscribe([topic])
-    await c.consumeBatch(1, 10_000) // joined and fetching
-    await new Promise((r) => setTimeout(r, 1500)) // the application is busy: nothing consumed
-    const buffered = await c.consumeBatch(1_000_000, 0)
-    expect(buffered.length).toBeLessThan(500) // of 5000 available
-    expect(buffered.length).toBeGreaterThan(0)
-    await c.close()
   })
 })
 

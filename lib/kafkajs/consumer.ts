@@ -172,14 +172,11 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
   }
 
   assign(): void {
-    throw new KafkaError(
-      'assign: the kafkajs engine reads through group subscriptions only (kafkajs has no manual assignment); use subscribe() or engine: native',
-      { code: '_NOT_IMPLEMENTED' },
-    )
+    throw noManualAssignment('assign')
   }
 
   unassign(): void {
-    this.assign()
+    throw noManualAssignment('unassign')
   }
 
   assignment(): TopicPartition[] {
@@ -410,4 +407,11 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
     // Past the timeout the group notices by session timeout, as with the native engine.
     await within(leave(), timeoutMs, 'close').catch(() => {})
   }
+}
+
+function noManualAssignment(call: string): KafkaError {
+  return new KafkaError(
+    `${call}: the kafkajs engine reads through group subscriptions only (kafkajs has no manual assignment); use subscribe() or engine: native`,
+    { code: '_NOT_IMPLEMENTED' },
+  )
 }
