@@ -109,7 +109,8 @@ function checkPartitions(list: unknown, withOffsets: boolean): TopicPartitionOff
 export class Consumer extends EventEmitter<ConsumerEvents> {
   readonly #engine: ConsumerEngine
   #closing: Promise<void> | undefined
-  #source: 'none' | 'subscribe' | 'assign' = 'none'
+  // 'left': unsubscribed or unassigned; consumeBatch still serves what leaving needs.
+  #source: 'none' | 'subscribe' | 'assign' | 'left' = 'none'
   #busy: Promise<unknown> = Promise.resolve()
 
   /**
@@ -152,9 +153,14 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     this.#source = 'subscribe'
   }
 
+  /**
+   * Leaves the group's subscription. Until the next subscribe, consumeBatch resolves empty; on the
+   * native engine it is also what hands the revocation to librdkafka (the `revoke` event, an
+   * auto commit, assignment() emptying), so keep calling it, or close, for the group to move on.
+   */
   unsubscribe(): void {
     this.#call(() => this.#engine.unsubscribe())
-    this.#source = 'none'
+    if (this.#source !== 'none') this.#source = 'left'
   }
 
   /** Reads these partitions without group balancing; `offset` absent means the committed one. */
@@ -166,7 +172,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
 
   unassign(): void {
     this.#call(() => this.#engine.unassign())
-    this.#source = 'none'
+    if (this.#source !== 'none') this.#source = 'left'
   }
 
   /** The partitions this consumer currently reads. */
@@ -177,7 +183,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
   /**
    * Resolves with up to `max` messages as soon as any are available, or with an empty array
    * after `timeoutMs`. Waiting takes no thread: librdkafka's fetchers fill a queue and wake this
-   * call up. Rejects with `_STATE` before subscribe/assign or after close; resolves empty when
+   * call up. Rejects with `_STATE` before the first subscribe/assign or after close; resolves empty when
    * close() is called while it waits.
    */
   consumeBatch(max = 10_000, timeoutMs = 1000): Promise<ConsumedMessage[]> {

@@ -54,7 +54,8 @@ export class KafkaError extends Error {
     this.code = options.code
     this.errno = options.errno ?? LOCAL_CODES[options.code] ?? -1
     this.retriable = options.retriable ?? false
-    this.fatal = options.fatal ?? false
+    // librdkafka fails every message of a producer in a fatal state with _FATAL.
+    this.fatal = options.fatal ?? options.code === '_FATAL'
   }
 
   /** Turns an error thrown by the native side (or anything else) into a KafkaError. */

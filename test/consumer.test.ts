@@ -227,6 +227,13 @@ describe('Consumer against the mock cluster', () => {
     const sought = await drain(c, 58)
     expect(sought[0]!.offset).toBe(42)
     expect((await c.lag()).map((l) => l.lag)).toEqual([0, 0])
+    // unassign stops reading at once; assign again resumes where it is told.
+    c.unassign()
+    expect(c.assignment()).toEqual([])
+    await produce(topic, [{ value: 'late', partition: 0 }])
+    expect(await c.consumeBatch(100, 500)).toEqual([])
+    c.assign([{ topic, partition: 0, offset: 100 }])
+    expect((await drain(c, 1)).map((m) => [m.offset, m.value?.toString()])).toEqual([[100, 'late']])
     await c.close()
   })
 

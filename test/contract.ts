@@ -284,8 +284,88 @@ export function contractSuite(where: string, t: Target, engines: readonly Engine
       expect(await c.watermarks(topic, 0)).toEqual({ low: 0, high: 100 })
       expect((await c.lag()).map((l) => l.lag)).toEqual([0, 0])
       await c.seek([{ topic, partition: 0, offset: 42 }])
+      expect(c.position()[0]).toEqual({ topic, partition: 0, offset: 42 })
+      expect((await c.lag()).map((l) => l.lag)).toEqual([58, 0])
       const sought = await drain(c, 58)
       expect(sought.map((m) => m.offset)).toEqual(Array.from({ length: 58 }, (_, i) => 42 + i))
+      expect((await c.lag()).map((l) => l.lag)).toEqual([0, 0])
+      await c.close()
+    })
+
+    it('counts lag from the committed offset where nothing was read yet', async () => {
+      const topic = uniqueTopic(`k-${engine}-lagcommit`)
+      await t.createTopic(topic, 2)
+      const p = producerOf(t, engine)
+      await p.produceBatch(topic, Array.from({ length: 200 }, (_, i) => ({ value: `m${i}`, partition: i % 2 })))
+      await p.close()
+      const group = uniqueTopic('g')
+      const first = consumerOf(t, engine, group)
+      first.subscribe([topic])
+      await drain(first, 200)
+      // Partition 1 is committed at its end: the next member has nothing there to read.
+      await first.commit([
+        { topic, partition: 0, offset: 60 },
+        { topic, partition: 1, offset: 100 },
+      ])
+      await first.close()
+      const second = consumerOf(t, engine, group)
+      second.subscribe([topic])
+      expect((await drain(second, 40)).map((m) => m.partition)).toEqual(Array(40).fill(0))
+      expect(second.position()).toEqual([
+        { topic, partition: 0, offset: 100 },
+        { topic, partition: 1, offset: -1001 },
+      ])
+      // From the log's start partition 1 would lag by 100; from its commit it lags by none.
+      expect((await second.lag()).map((l) => l.lag)).toEqual([0, 0])
+      await second.close()
+    })
+
+    it('auto commit (the default) commits exactly what consumeBatch returned, at close', async () => {
+      const topic = uniqueTopic(`k-${engine}-autocommit`)
+      await t.createTopic(topic, 1)
+      const p = producerOf(t, engine)
+      await p.produceBatch(topic, Array.from({ length: 200 }, (_, i) => `m${i}`))
+      await p.close()
+      const group = uniqueTopic('g')
+      const first = consumerOf(t, engine, group, { 'enable.auto.commit': true, 'auto.commit.interval.ms': 100 })
+      first.subscribe([topic])
+      const taken: ConsumedMessage[] = []
+      for (let end = Date.now() + 60_000; taken.length < 50 && Date.now() < end; ) {
+        taken.push(...(await first.consumeBatch(50 - taken.length, 500)))
+      }
+      expect(taken.map((m) => m.offset)).toEqual(Array.from({ length: 50 }, (_, i) => i))
+      await first.close()
+      const second = consumerOf(t, engine, group)
+      second.subscribe([topic])
+      const rest = await drain(second, 150)
+      expect(rest.map((m) => m.offset)).toEqual(Array.from({ length: 150 }, (_, i) => 50 + i))
+      await second.close()
+    })
+
+    it('commits asynchronously, unsubscribes and subscribes again', async () => {
+      const topic = uniqueTopic(`k-${engine}-unsubscribe`)
+      await t.createTopic(topic, 1)
+      const p = producerOf(t, engine)
+      await p.produceBatch(topic, Array.from({ length: 100 }, (_, i) => `m${i}`))
+      const group = uniqueTopic('g')
+      const c = consumerOf(t, engine, group)
+      const warnings: unknown[] = []
+      c.on('warning', (w) => warnings.push(w))
+      const events: string[] = []
+      c.on('rebalance', (e: RebalanceEvent) => events.push(`${e.type} ${e.partitions.length}`))
+      c.subscribe([topic])
+      await drain(c, 100)
+      await c.commit(undefined, { async: true })
+      c.unsubscribe()
+      await p.produceBatch(topic, Array.from({ length: 10 }, (_, i) => `n${i}`))
+      expect(await c.consumeBatch(100, 1000)).toEqual([])
+      expect(c.assignment()).toEqual([])
+      expect(events).toEqual(['assign 1', 'revoke 1'])
+      // The asynchronous commit landed: subscribing again resumes after the first hundred.
+      c.subscribe([topic])
+      expect((await drain(c, 10)).map((m) => m.offset)).toEqual(Array.from({ length: 10 }, (_, i) => 100 + i))
+      expect(warnings).toEqual([])
+      await p.close()
       await c.close()
     })
 

@@ -373,6 +373,35 @@ describe('Producer against the mock cluster', () => {
     }
   })
 
+  it('emits fatal when the idempotent producer cannot get a producer id, then fails every message with _FATAL', async () => {
+    const topic = uniqueTopic('fatal')
+    await cluster.createTopic(topic, 1)
+    // The next InitProducerId request (API key 22) is refused: without a producer id an
+    // idempotent producer cannot keep its guarantees, which librdkafka treats as fatal.
+    cluster.pushRequestErrors(22, ['CLUSTER_AUTHORIZATION_FAILED'])
+    const p = new Producer({ 'bootstrap.servers': cluster.bootstrapServers, preset: 'durable' })
+    const fatal: KafkaError[] = []
+    const fataled = new Promise((resolve) => p.once('fatal', resolve))
+    p.on('fatal', (e: KafkaError) => fatal.push(e))
+    await p.connect()
+    // Messages queued before the fatal error are purged (_PURGE_QUEUE); after it, _FATAL.
+    const early = p.produceBatch(topic, ['early'])
+    await Promise.race([fataled, new Promise((_, reject) => setTimeout(() => reject(new Error('no fatal event in 10 s')), 10_000))])
+    expect((await early).errors.map((e) => e.error.code)).toEqual([expect.stringMatching(/^_(PURGE_QUEUE|FATAL)$/)])
+    const first = await p.produceBatch(topic, ['a', 'b'])
+    expect(fatal).toHaveLength(1)
+    expect(fatal[0]).toMatchObject({ code: 'CLUSTER_AUTHORIZATION_FAILED', fatal: true, message: expect.stringContaining('idempotence PID') })
+    expect(first).toMatchObject({ delivered: 0, failed: 2 })
+    expect(first.errors.map((e) => [e.index, e.error.code, e.error.fatal])).toEqual([
+      [0, '_FATAL', true],
+      [1, '_FATAL', true],
+    ])
+    // The state is permanent: later batches fail the same way, and nothing reached the topic.
+    expect((await p.produceBatch(topic, ['c'])).errors.map((e) => e.error.code)).toEqual(['_FATAL'])
+    await p.close()
+    expect(await readBack(cluster.bootstrapServers, topic, 0)).toEqual([])
+  })
+
   it('reports broker trouble as warning events and logs as log events, not on stderr', () => {
     // In a process of its own, so that its stderr can be read: librdkafka would print its logs
     // and errors there by default.

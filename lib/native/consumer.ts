@@ -3,7 +3,7 @@
 import type { EventEmitter } from 'node:events'
 
 import { binding, nativeConfig, type NativeConsumedBatch, type NativeConsumer, type TopicPartitionOffset } from '../binding'
-import { forget, reachCluster, releaseAtExit } from '../client'
+import { forget, partitionKey, reachCluster, releaseAtExit } from '../client'
 import { FETCH_QUEUE_BACKOFF_MS, type ResolvedConsumerConfig } from '../config'
 import type { ConsumedMessage, ConsumerEngine, TopicPartition, TopicPartitionPosition } from '../consumer'
 import { emitSafely } from '../emit'
@@ -29,6 +29,9 @@ export class NativeConsumerEngine implements ConsumerEngine {
   readonly #wake: { fn: (() => void) | undefined }
   readonly #atExit: ReturnType<typeof releaseAtExit>
   #closing = false
+  // librdkafka reports no position for a partition from a seek until a message is read there;
+  // the sought offset is the position meanwhile (what lag() counts from).
+  readonly #sought = new Map<string, TopicPartitionPosition>()
 
   constructor(resolved: ResolvedConsumerConfig, events: EventEmitter) {
     this.#events = events
@@ -109,10 +112,12 @@ export class NativeConsumerEngine implements ConsumerEngine {
         headers: h < 0 ? NO_HEADERS : pairs(batch.headers![h]),
       }
     }
+    if (this.#sought.size > 0) for (const m of out) this.#sought.delete(partitionKey(m.topic, m.partition))
     return { messages: out, more: batch.more }
   }
 
   #dispatch(batch: NativeConsumedBatch): void {
+    if (batch.rebalances.length > 0) this.#sought.clear()
     for (const r of batch.rebalances) {
       emitSafely(this.#events, 'rebalance', {
         type: r.type,
@@ -159,6 +164,7 @@ export class NativeConsumerEngine implements ConsumerEngine {
 
   async seek(positions: TopicPartitionOffset[], timeoutMs: number): Promise<void> {
     throwPerPartition(await this.#native.seek(positions, timeoutMs))
+    for (const { topic, partition, offset } of positions) this.#sought.set(partitionKey(topic, partition), { topic, partition, offset: offset! })
   }
 
   pause(partitions: TopicPartitionOffset[]): void {
@@ -170,7 +176,9 @@ export class NativeConsumerEngine implements ConsumerEngine {
   }
 
   position(partitions: TopicPartitionOffset[] | undefined): TopicPartitionPosition[] {
-    return this.#native.position(partitions ?? this.#native.assignment()).map(({ topic, partition, offset }) => ({ topic, partition, offset: offset! }))
+    return this.#native
+      .position(partitions ?? this.#native.assignment())
+      .map(({ topic, partition, offset }) => (offset! < 0 ? this.#sought.get(partitionKey(topic, partition)) : undefined) ?? { topic, partition, offset: offset! })
   }
 
   async committed(partitions: TopicPartitionOffset[] | undefined, timeoutMs: number): Promise<TopicPartitionPosition[]> {
