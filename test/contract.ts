@@ -471,3 +471,53 @@ export function mockContract(engine: EngineName): void {
     [engine],
   )
 }
+
+/**
+ * One consumer group shared by a native and a kafkajs member: the partitions are split between
+ * them and every message is read once. `leaders` names which engine joins first (the coordinator
+ * makes the first member the leader, which computes the assignment for both).
+ */
+export function mixedGroupSuite(where: string, t: Target, leaders: readonly EngineName[]): void {
+  describe.each(leaders)(`a native and a kafkajs member in one group, %s leading, ${where}`, (leader) => {
+    it('splits the partitions between them and reads every message once', async () => {
+      const topic = uniqueTopic(`k-mixed-${leader}`)
+      await t.createTopic(topic, 4)
+      const group = uniqueTopic('g')
+      const members = { native: consumerOf(t, 'native', group), kafkajs: consumerOf(t, 'kafkajs', group) }
+      const first = members[leader]
+      const second = members[leader === 'native' ? 'kafkajs' : 'native']
+      // On the mock, kafkajs must lead: its coordinator ends a sync as soon as the leader's
+      // assignment arrives and answers a follower's later SyncGroup with INVALID_REQUEST, which
+      // kafkajs treats as fatal (engines.md). Apache Kafka has no such race.
+      first.subscribe([topic])
+      await untilAssigned(first, 4)
+      second.subscribe([topic])
+      const deadline = Date.now() + 60_000
+      while (first.assignment().length === 0 || second.assignment().length === 0 || first.assignment().length + second.assignment().length !== 4) {
+        if (Date.now() > deadline) throw new Error(`${leader} (leading) ${first.assignment().length}, the other ${second.assignment().length} partitions`)
+        await Promise.all([first.consumeBatch(10, 100), second.consumeBatch(10, 100)])
+      }
+      expect([...first.assignment(), ...second.assignment()].map((tp) => tp.partition).sort()).toEqual([0, 1, 2, 3])
+      const p = producerOf(t, 'native')
+      await p.produceBatch(topic, Array.from({ length: 400 }, (_, i) => ({ value: `m${i}`, partition: i % 4 })))
+      await p.close()
+      const read = new Map([first, second].map((c) => [c, [] as ConsumedMessage[]]))
+      const until = Date.now() + 60_000
+      for (let total = 0; total < 400 && Date.now() < until; ) {
+        const [a, b] = await Promise.all([first.consumeBatch(1000, 200), second.consumeBatch(1000, 200)])
+        read.get(first)!.push(...a)
+        read.get(second)!.push(...b)
+        total += a.length + b.length
+      }
+      const got = [...read.values()].flat()
+      expect(new Set(got.map((m) => m.value!.toString())).size).toBe(400)
+      expect(got).toHaveLength(400)
+      // Each member read its own partitions only.
+      for (const [c, list] of read) {
+        const mine = c.assignment().map((tp) => tp.partition).sort()
+        expect([...new Set(list.map((m) => m.partition))].sort()).toEqual(mine)
+      }
+      await Promise.all([first.close(), second.close()])
+    })
+  })
+}

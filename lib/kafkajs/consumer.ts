@@ -262,8 +262,12 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
 
   async consume(max: number, timeoutMs: number): Promise<ConsumedMessage[]> {
     this.#lastConsume = Date.now()
-    await this.#starting
     const deadline = Date.now() + timeoutMs
+    // kafkajs's run() resolves only once the group is joined, which takes as long as the other
+    // members take to rejoin: until then a call answers empty at its own deadline.
+    while (!(await this.#startedWithin(deadline - Date.now()))) {
+      if (this.#closed || Date.now() >= deadline) return []
+    }
     for (;;) {
       if (this.#failure) throw this.#failure
       const out = this.#take(max)
@@ -281,6 +285,21 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
       this.#waiter = undefined
       this.#lastConsume = Date.now()
     }
+  }
+
+  /** Whether the current subscription started within `ms` (close wakes the wait); rejects with its failure. */
+  #startedWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined
+    let wake: (() => void) | undefined
+    const expired = new Promise<boolean>((resolve) => {
+      wake = () => resolve(false)
+      timer = setTimeout(wake, Math.max(0, ms)) // after an already-started subscription's microtask
+    })
+    this.#waiter = wake
+    return Promise.race([this.#starting.then(() => true), expired]).finally(() => {
+      clearTimeout(timer)
+      if (this.#waiter === wake) this.#waiter = undefined
+    })
   }
 
   /** Takes up to `max` buffered messages, oldest batch first, and releases batches taken whole. */

@@ -1,6 +1,6 @@
 import { beforeAll } from 'vitest'
 
-import { contractSuite } from '../contract'
+import { contractSuite, mixedGroupSuite } from '../contract'
 import { createTopic, single } from './clusters'
 
 let servers: string
@@ -15,3 +15,6 @@ contractSuite('Apache Kafka', {
   preset: 'durable',
   consumer: {},
 })
+
+// A native and a kafkajs member in one group, each engine leading once.
+mixedGroupSuite('Apache Kafka', { servers: () => servers, createTopic: (topic, partitions) => createTopic(servers, topic, partitions), preset: 'durable', consumer: {} }, ['native', 'kafkajs'])
