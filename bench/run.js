@@ -47,6 +47,7 @@ const HELP = `usage: npm run bench -- [options]
   --brokers B         a running cluster instead of the embedded mock one: host:port[,host:port...],
                       or the name of a cluster started by \`npm run kafka:start\` (e.g. single)
   --json FILE         also write every trial and the summary as JSON
+  --consumer-set K=V,...  librdkafka consumer settings for the C and native consumers
   --chart FILE.svg    also draw the results: throughput bars, latency percentiles
   --scenario F[:NAME] run the named scenarios of a JSON or YAML file (all, or just NAME): each
                       sets its own options (the command line's win) and may set targets, reported
@@ -170,6 +171,7 @@ function parseOptions(argv) {
         brokers: { type: 'string' },
         replication: { type: 'string', default: '1' },
         json: { type: 'string' },
+        'consumer-set': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -208,6 +210,13 @@ function parseOptions(argv) {
     throw err instanceof UsageError ? err : new UsageError(`--traffic-pattern: ${err.message}`)
   }
   const duration = positiveNumber('duration', parsed.duration)
+  // librdkafka consumer settings over the bench's, for the C consumers and the native engine.
+  const consumerSet = {}
+  for (const pair of parsed['consumer-set'] === undefined ? [] : list(parsed['consumer-set'])) {
+    const eq = pair.indexOf('=')
+    if (eq <= 0) throw new UsageError(`--consumer-set takes key=value pairs separated by commas (got "${pair}")`)
+    consumerSet[pair.slice(0, eq)] = pair.slice(eq + 1)
+  }
   if (parsed.size !== undefined && parsed.sizes !== undefined) throw new UsageError('--size and --sizes exclude each other')
   const sizes = parsed.size !== undefined ? [positiveInt('size', parsed.size)] : list(parsed.sizes ?? '100,1024').map((s) => positiveInt('sizes', s))
   if (workloads.includes('e2e') && sizes.some((s) => s < 16)) {
@@ -233,6 +242,7 @@ function parseOptions(argv) {
     brokers: parsed.brokers,
     replication: positiveInt('replication', parsed.replication),
     json: parsed.json,
+    consumerSet,
   }
 }
 
@@ -275,7 +285,7 @@ function producerConfig(opts) {
  * Consumer settings for the C baseline and turbokafka: turbokafka's defaults, given to both, for a
  * client on librdkafka `version` (the C baseline's may differ from the addon's).
  */
-function consumerConfig(version) {
+function consumerConfig(version, set = {}) {
   const { CONSUMER_DEFAULTS, FETCH_QUEUE_BACKOFF_MS } = require('../dist/cjs/config.js')
   const { versionAtLeast } = require('../dist/cjs/version.js')
   return {
@@ -285,6 +295,7 @@ function consumerConfig(version) {
     'auto.offset.reset': 'earliest',
     'enable.auto.commit': 'false',
     'enable.partition.eof': 'false',
+    ...set, // --consumer-set
   }
 }
 
@@ -303,7 +314,7 @@ function kafkajsConsumerConfig() {
 function e2eConfigs(opts, version) {
   return {
     producer: { acks: opts.acks, 'enable.idempotence': 'false', 'linger.ms': '1', 'socket.nagle.disable': 'true', 'compression.type': 'none' },
-    consumer: { ...consumerConfig(version), 'fetch.wait.max.ms': '10', 'socket.nagle.disable': 'true' },
+    consumer: { ...consumerConfig(version), 'fetch.wait.max.ms': '10', 'socket.nagle.disable': 'true', ...opts.consumerSet },
     kafkajsConsumer: { ...kafkajsConsumerConfig(), 'fetch.wait.max.ms': '10', 'socket.nagle.disable': 'true' },
   }
 }
@@ -432,10 +443,10 @@ async function runConsume(ctx) {
       const def = WORKLOADS.consume.engines[engine]
       const group = `${topic}-g${i}`
       const result = def.c
-        ? spawnTrial(`consume ${engine}`, ctx.c.file, [def.c, broker.bootstrapServers, topic, String(messages), group, def.mode, ...keyValues(consumerConfig(ctx.c.librdkafka))])
+        ? spawnTrial(`consume ${engine}`, ctx.c.file, [def.c, broker.bootstrapServers, topic, String(messages), group, def.mode, ...keyValues(consumerConfig(ctx.c.librdkafka, opts.consumerSet))])
         : nodeTrial(`consume ${engine}`, def.script, {
             bootstrapServers: broker.bootstrapServers, topic, group, messages, batch: opts.batch, engine: def.engine,
-            config: def.engine === 'kafkajs' ? kafkajsConsumerConfig() : consumerConfig(ctx.addon.librdkafka),
+            config: def.engine === 'kafkajs' ? kafkajsConsumerConfig() : consumerConfig(ctx.addon.librdkafka, opts.consumerSet),
           })
       // The topic holds exactly `messages`: fewer read is loss, more is a message read twice.
       if (result.received !== messages) throw new Error(`consume ${engine}: ${result.received} messages read from a topic of ${messages}`)
@@ -535,6 +546,8 @@ function report(opts, workload, summary, brokerLabel) {
   }
   const what = workload === 'produce' ? `Producer, acks=${opts.acks}, delivered (acknowledged) messages per second` : 'Consumer, messages per second read from a pre-filled topic (first message to last)'
   console.log(`${what}, median of ${opts.repeat}`)
+  const set = Object.entries(opts.consumerSet ?? {})
+  if (workload !== 'produce' && set.length > 0) console.log(`Consumer settings (--consumer-set): ${set.map(([k, v]) => `${k}=${v}`).join(', ')}`)
   console.log(`Broker: ${brokerLabel}\n`)
   console.log(table(
     ['engine', 'value', 'msg/s', 'MB/s', ...base.map((b) => baselines[b]), 'CPU s / 1M msgs', 'peak RSS MB'],

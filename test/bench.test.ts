@@ -61,6 +61,8 @@ describe('bench options', () => {
     expect(o.engines).toContain('kafkajs')
     expect(o.engines).not.toContain('kafkajs-direct')
     expect(parseOptions(['--engines', 'kafkajs-direct']).engines).toEqual(['kafkajs-direct'])
+    expect(o.consumerSet).toEqual({})
+    expect(parseOptions(['--consumer-set', 'queued.min.messages=100000,client.id=a=b']).consumerSet).toEqual({ 'queued.min.messages': '100000', 'client.id': 'a=b' })
     expect(o.schedule).toEqual([
       { start: 0, rate: 10000 },
       { start: 10, rate: 0 },
@@ -83,6 +85,7 @@ describe('bench options', () => {
       [['--sizes', '8'], /at least 16 bytes/],
       [['--size', '100', '--sizes', '100'], /exclude each other/],
       [['--size=0'], /--size must be a positive integer/],
+      [['--consumer-set', 'queued.min.messages'], /--consumer-set takes key=value pairs/],
       [['--brokers', 'no-such-cluster'], /neither host:port nor a running cluster/],
     ]
     for (const [args, message] of bad) {
