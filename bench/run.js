@@ -286,12 +286,10 @@ function producerConfig(opts) {
  * client on librdkafka `version` (the C baseline's may differ from the addon's).
  */
 function consumerConfig(version, set = {}) {
-  const { CONSUMER_DEFAULTS, FETCH_QUEUE_BACKOFF_MS } = require('../dist/cjs/config.js')
-  const { versionAtLeast } = require('../dist/cjs/version.js')
+  const { fetchPacing } = require('../dist/cjs/native/consumer.js')
   return {
-    'queued.min.messages': String(CONSUMER_DEFAULTS['queued.min.messages']),
-    // What turbokafka's native engine sets where librdkafka has the key (>= 2.2, lib/config.ts).
-    ...(versionAtLeast(version, 2, 2) ? { 'fetch.queue.backoff.ms': String(FETCH_QUEUE_BACKOFF_MS) } : {}),
+    // What turbokafka's native engine adds on librdkafka `version` (lib/native/consumer.ts).
+    ...fetchPacing(version, set),
     'auto.offset.reset': 'earliest',
     'enable.auto.commit': 'false',
     'enable.partition.eof': 'false',

@@ -166,27 +166,19 @@ export function resolveConsumerConfig(config: ConsumerConfig | undefined): Resol
   }
 }
 
-/**
- * Consumer settings that differ from librdkafka's defaults. librdkafka stops fetching while the
- * consumer queue holds `queued.min.messages` or more and looks again only at its broker thread's
- * next wake-up, up to a second later. A JavaScript application drains more slowly than C, so at
- * librdkafka's 100,000 the queue often fills, the application empties it, and then waits: 1M
- * messages of 100 B took 4.0 s to read instead of 0.56 s (docs/architecture.md). Memory stays
- * bounded by `queued.max.messages.kbytes`.
- */
+/** Consumer settings that differ from librdkafka's defaults, on either engine. */
 export const CONSUMER_DEFAULTS: Readonly<Record<string, ConfigValue>> = {
   'client.id': 'turbokafka',
-  'queued.min.messages': 1_000_000,
 }
 
 /**
- * The native engine's `fetch.queue.backoff.ms` unless the application sets one (librdkafka 2.2
- * and later; older ones lack the key). Past those same thresholds librdkafka postpones a
- * partition's next fetch by this much, 1000 ms by default: long enough for a JavaScript consumer
- * to empty the queue and then wait. Measured on the mock cluster (`npm run bench -- --workloads
- * consume --engines c,c-batch,native`, librdkafka 2.15.1): consumeBatch read 100 B values at
- * 0.56 of the C poll loop with librdkafka's default and 1.07-1.17 at 10-100 ms, 1 KiB values at
- * 0.28 and 0.73-0.80 (the C loop is given the same value in the bench).
+ * The native engine's `fetch.queue.backoff.ms` (librdkafka 2.2 and later). librdkafka stops
+ * fetching a partition while the consumer queue holds `queued.min.messages` (100,000) or
+ * `queued.max.messages.kbytes` (64 MiB), and fetches again only this long after, 1000 ms by
+ * default: long enough for a JavaScript consumer, which drains more slowly than C, to empty the
+ * queue and then sit idle. Measured with librdkafka 2.15.1 (docs/results/consumer-fetch-pacing.txt):
+ * 1M messages of 100 B over 40 partitions of the mock cluster, consumeBatch read 187k msg/s
+ * with librdkafka's defaults and 1.96M with 10 ms (the C poll loop: 405k and 1.93M).
  */
 export const FETCH_QUEUE_BACKOFF_MS = 10
 

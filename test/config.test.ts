@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 
 import { KafkaError, PRESETS, Producer } from '../lib/index'
 import { FETCH_QUEUE_BACKOFF_MS, resolveConsumerConfig, resolveProducerConfig } from '../lib/config'
-import { withFetchBackoff } from '../lib/native/consumer'
+import { fetchPacing } from '../lib/native/consumer'
 import { librdkafkaAtLeast } from '../lib/version'
 import { catchError } from './helpers'
 
@@ -69,8 +69,8 @@ describe('producer configuration', () => {
 })
 
 describe('consumer configuration', () => {
-  it('raises queued.min.messages so librdkafka keeps fetching while JavaScript drains the queue', () => {
-    expect(resolveConsumerConfig({ 'group.id': 'g' }).librdkafka['queued.min.messages']).toBe('1000000')
+  it("keeps librdkafka's fetch thresholds on either engine", () => {
+    expect(resolveConsumerConfig({ 'group.id': 'g' }).librdkafka['queued.min.messages']).toBeUndefined()
     expect(resolveConsumerConfig({ 'group.id': 'g', 'queued.min.messages': 5000 }).librdkafka['queued.min.messages']).toBe('5000')
   })
 
@@ -80,9 +80,11 @@ describe('consumer configuration', () => {
 })
 
 describe('native consumer defaults', () => {
-  it("sets fetch.queue.backoff.ms where librdkafka has it (>= 2.2) and the application left it", () => {
-    const has = librdkafkaAtLeast(2, 2)
-    expect(withFetchBackoff({ 'group.id': 'g' })['fetch.queue.backoff.ms']).toBe(has ? String(FETCH_QUEUE_BACKOFF_MS) : undefined)
-    expect(withFetchBackoff({ 'group.id': 'g', 'fetch.queue.backoff.ms': '500' })['fetch.queue.backoff.ms']).toBe('500')
+  it('shortens fetch.queue.backoff.ms on librdkafka >= 2.2, raises queued.min.messages before, and leaves what the application set', () => {
+    expect(fetchPacing('2.15.1', {})).toEqual({ 'fetch.queue.backoff.ms': String(FETCH_QUEUE_BACKOFF_MS) })
+    expect(fetchPacing('2.2.0', { 'fetch.queue.backoff.ms': '500' })).toEqual({})
+    expect(fetchPacing('2.0.2', {})).toEqual({ 'queued.min.messages': '1000000' })
+    expect(fetchPacing('2.0.2', { 'queued.min.messages': '5000' })).toEqual({})
+    expect(fetchPacing('1.9.2', { 'fetch.queue.backoff.ms': '500' })).toEqual({ 'queued.min.messages': '1000000' })
   })
 })
