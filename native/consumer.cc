@@ -139,8 +139,8 @@ void Consumer::ReleaseJs() {
 }
 
 void Consumer::LeaveGroup(int timeout_ms) {
-  // rd_kafka_consumer_close() can wait forever (librdkafka 2.0.2 does, once a subscribed topic
-  // was deleted), so close asynchronously and give up at the deadline: destroying the handle
+  // Leaving must not outlast the deadline whatever the librdkafka (a source build may link an
+  // old system one), so close asynchronously and give up at the deadline: destroying the handle
   // then merely leaves the group by session timeout instead of at once.
   rd_kafka_queue_t* q = rd_kafka_queue_new(rk_);
   rd_kafka_error_t* error = rd_kafka_consumer_close_queue(rk_, q);

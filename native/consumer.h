@@ -89,9 +89,10 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
   Napi::Value QueueWorker(std::function<rd_kafka_resp_err_t()> run,
                           std::function<Napi::Value(Napi::Env)> finish);
   // Leaves the group for at most `leave_group_ms` if it is positive, disconnects the callbacks,
-  // and destroys the handle: on a detached thread when `destroy` is set (librdkafka 2.0.2 can
-  // block forever in rd_kafka_destroy, e.g. after a subscribed topic was deleted), not at all
-  // at process exit. Idempotent. Any thread but librdkafka's; never concurrently with JS-thread
+  // and destroys the handle: on a detached thread when `destroy` is set (a source build may link
+  // a librdkafka whose rd_kafka_destroy blocks forever: 2.0.2 does after a subscribed topic was
+  // deleted, 2.15.1 does not; docs/results/destroy-after-topic-deletion.txt), not at all at
+  // process exit. Idempotent. Any thread but librdkafka's; never concurrently with JS-thread
   // calls (closing_).
   void Teardown(int leave_group_ms, bool destroy = true);
   void LeaveGroup(int timeout_ms);

@@ -82,9 +82,11 @@ bool ProducerCore::NeverFits() { return rd_kafka_outq_len(rk_) == 0; }
 
 bool ProducerCore::EnqueueChunksLocked(Batch* b, std::vector<Batch*>* settled) {
   // rd_kafka_produce_batch takes librdkafka's locks once per call instead of once per message.
-  // Each call covers a run of messages for one partition (or all for the partitioner): in
-  // librdkafka 2.0.2 a per-message partition that does not exist leaks its queue slot, while a
-  // call for a single partition that does not exist fails every message before creating any.
+  // Each call covers a run of messages for one partition (or all for the partitioner): with a
+  // per-message partition that does not exist, produce_batch skips the message it already
+  // created without destroying it, so its queue slot is never given back (still so in
+  // librdkafka 2.15.1, rdkafka_msg.c), while a call for a single partition that does not exist
+  // fails every message before creating any.
   const size_t n = b->msgs.size();
   while (b->next < n) {
     size_t end = b->next + 1;
