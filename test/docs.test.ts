@@ -4,6 +4,9 @@ import path from 'node:path'
 
 import { describe, expect, it } from 'vitest'
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { refresh } = require('../bench/report.js') as { refresh(text: string, root: string): { text: string; stale: string[] } }
+
 const root = path.join(__dirname, '..')
 const documents = ['README.md', ...readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)]
 
@@ -25,5 +28,14 @@ describe('documents', () => {
     const results = readdirSync(path.join(root, 'docs', 'results'))
     expect(results.length).toBeGreaterThan(0)
     expect(results.filter((f) => !text.includes(`results/${f}`))).toEqual([])
+  })
+
+  it("show the README's result tables as bench/report.js makes them from their JSON (npm run bench:report)", () => {
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8')
+    const { stale } = refresh(readme, root)
+    expect(stale).toEqual([])
+    expect(readme.match(/<!-- table: /g)?.length).toBeGreaterThanOrEqual(11)
+    // A table edited by hand is caught.
+    expect(refresh(readme.replace(/\| C librdkafka, producev per message \| 100 B \| [\d,]+/, '| C librdkafka, producev per message | 100 B | 1'), root).stale).not.toEqual([])
   })
 })
