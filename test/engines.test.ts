@@ -177,6 +177,24 @@ describe('interop between the engines', () => {
   })
 })
 
+describe('kafkajs engine after unsubscribe', () => {
+  it('refuses seek, pause and resume with _STATE while the partitions are being given up', async () => {
+    const topic = uniqueTopic('e-unsub')
+    await cluster.createTopic(topic, 1)
+    const k = consumerOf(target, 'kafkajs', uniqueTopic('g'))
+    k.subscribe([topic])
+    await untilAssigned(k, 1)
+    k.unsubscribe()
+    // The assignment empties once kafkajs has left; until then these name a partition it held.
+    const tp = { topic, partition: 0 }
+    const sought = k.seek([{ ...tp, offset: 0 }])
+    expect(() => k.pause([tp])).toThrow(expect.objectContaining({ code: '_STATE' }))
+    expect(() => k.resume([tp])).toThrow(expect.objectContaining({ code: '_STATE' }))
+    await expect(sought).rejects.toMatchObject({ code: '_STATE', message: expect.stringMatching(/^seek: not subscribed/) })
+    await k.close()
+  })
+})
+
 describe('kafkajs engine while its group is joining', () => {
   it('answers consumeBatch at its timeout while the group waits for another member to rejoin', async () => {
     const topic = uniqueTopic('e-joining')

@@ -352,12 +352,18 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
     }
   }
 
+  /** The current subscription's kafkajs consumer; after unsubscribe() there is none. */
+  #subscribed(what: string): KafkajsConsumer {
+    if (this.#consumer === undefined) throw new KafkaError(`${what}: not subscribed (unsubscribe() was called)`, { code: '_STATE' })
+    return this.#consumer
+  }
+
   async seek(positions: TopicPartitionOffset[]): Promise<void> {
     this.#assigned(positions, 'seek')
     for (const p of positions) {
       const k = partitionKey(p.topic, p.partition)
       this.#dropAll((e) => partitionKey(e.topic, e.partition) === k)
-      this.#consumer!.seek({ topic: p.topic, partition: p.partition, offset: String(p.offset) })
+      this.#subscribed('seek').seek({ topic: p.topic, partition: p.partition, offset: String(p.offset) })
       this.#positions.set(k, { topic: p.topic, partition: p.partition, offset: p.offset! })
     }
   }
@@ -369,13 +375,13 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
       // Like librdkafka, messages already fetched for a paused partition are discarded; resume
       // fetches them again from the position.
       this.#dropAll((e) => partitionKey(e.topic, e.partition) === k)
-      this.#consumer!.pause([{ topic: p.topic, partitions: [p.partition] }])
+      this.#subscribed('pause').pause([{ topic: p.topic, partitions: [p.partition] }])
     }
   }
 
   resume(partitions: TopicPartitionOffset[]): void {
     this.#assigned(partitions, 'resume')
-    for (const p of partitions) this.#consumer!.resume([{ topic: p.topic, partitions: [p.partition] }])
+    for (const p of partitions) this.#subscribed('resume').resume([{ topic: p.topic, partitions: [p.partition] }])
   }
 
   position(partitions: TopicPartitionOffset[] | undefined): TopicPartitionPosition[] {
