@@ -286,9 +286,9 @@ function producerConfig(opts) {
  * client on librdkafka `version` (the C baseline's may differ from the addon's).
  */
 function consumerConfig(version, set = {}) {
-  const { fetchPacing } = require('../dist/cjs/native/consumer.js')
+  const { fetchPacing } = require('../dist/cjs/engines/native/consumer.js')
   return {
-    // What turbokafka's native engine adds on librdkafka `version` (lib/native/consumer.ts).
+    // What turbokafka's native engine adds on librdkafka `version` (lib/engines/native/consumer.ts).
     ...fetchPacing(version, set),
     'auto.offset.reset': 'earliest',
     'enable.auto.commit': 'false',

@@ -1,7 +1,7 @@
 // Turns produceBatch input into the flat arrays the native side reads in one call.
-import { describe } from './config'
 import { invalidArg } from './errors'
 import type { Headers, Message, PackedMessages, Payload, ProduceInput } from './types'
+import { describe, MAX_PARTITION } from './validate'
 
 export interface FlatBatch {
   /**
@@ -16,8 +16,6 @@ export interface FlatBatch {
   timestamps: Float64Array | undefined
   headers: Array<Array<string | Buffer | null> | undefined> | undefined
 }
-
-const MAX_PARTITION = 2 ** 31 - 1
 
 /**
  * The native side reads a batch's layout only during the produceBatch call, so one array serves
@@ -201,6 +199,29 @@ export function packBatch(messages: ReadonlyArray<ProduceInput>): FlatBatch {
 }
 
 /** True for the packed form of produceBatch input (an object, not an array). */
+/**
+ * The values of a flat batch's first `count` messages, as views of the bytes the native side
+ * reads (no copy): the one decoder of both layouts, for the kafkajs engine and the tests.
+ */
+export function batchValues(batch: FlatBatch, count: number): Array<Buffer | null> {
+  const out = new Array<Buffer | null>(count)
+  if (Array.isArray(batch.values)) {
+    const buffers = batch.values
+    for (let i = 0; i < count; i++) {
+      const idx = batch.layout[3 * i]!
+      out[i] = idx === NULL_VALUE ? null : Buffer.from(buffers[idx]!, batch.layout[3 * i + 1], batch.layout[3 * i + 2])
+    }
+    return out
+  }
+  let at = 0
+  for (let i = 0; i < count; i++) {
+    const len = batch.layout[i]!
+    out[i] = batch.values.subarray(at, at + len)
+    at += len
+  }
+  return out
+}
+
 export function isPacked(input: unknown): input is PackedMessages {
   return input !== null && typeof input === 'object' && !Array.isArray(input)
 }

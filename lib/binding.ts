@@ -94,6 +94,8 @@ export interface Binding {
   errorCodes(): Array<[number, string, string, boolean]>
   librdkafkaVersion(): string
   buildInfo(): BuildInfo
+  /** native/layout.h's numbers, for the tests to check lib/engines/native/layout.ts against. */
+  layouts(): { consumedMeta: Record<string, number>; eventKind: Record<string, number>; nullValue: number }
 }
 
 /** How the loaded binary was built: see native/addon.cc BuildInfo. */

@@ -1,73 +1,86 @@
-// What the producer and the consumer share: argument checks, the connect check, and the release
-// of native clients left open at process exit.
-import { describe } from './config'
-import { invalidArg, KafkaError } from './errors'
+// What the public clients (Producer, Consumer) share: the engine they hold, connect, close (once,
+// however often it is called) and the closed state every other call checks.
+import { EventEmitter } from 'node:events'
 
-/** The largest timeout librdkafka takes (an int of milliseconds). */
-export const MAX_MS = 2 ** 31 - 1
+import { KafkaError, stateError } from './errors'
+import { checkInt, MAX_MS } from './validate'
 
-export function checkInt(name: string, v: unknown, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw invalidArg(`${name} must be an integer from ${min} to ${max} (got ${describe(v)})`)
+/** What every engine has, whatever it is an engine of. */
+export interface ClientEngine {
+  readonly name: 'native' | 'kafkajs'
+  connect(timeoutMs: number): Promise<void>
+  close(timeoutMs: number): Promise<void>
+}
+
+type EventMap<T> = Record<keyof T, unknown[]>
+
+export abstract class Client<Events extends EventMap<Events>, E extends ClientEngine> extends EventEmitter<Events> {
+  /** The engine, for the subclass's own calls; created once by the constructor's `create`. */
+  protected readonly core: E
+  readonly #kind: string
+  #closing: Promise<void> | undefined
+
+  /** `kind` names the client in errors ("producer is closed"); `create` makes its engine. */
+  protected constructor(kind: string, create: (events: EventEmitter) => E) {
+    super()
+    this.#kind = kind
+    this.core = create(this as EventEmitter)
   }
-  return v
-}
 
-/** A Map key for a topic partition. */
-export function partitionKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`
-}
-
-/** A metadata round trip through `ping`; a failure says the cluster could not be reached, and why. */
-export async function reachCluster(ping: (timeoutMs: number) => Promise<unknown>, timeoutMs: number): Promise<void> {
-  try {
-    await ping(timeoutMs)
-  } catch (err) {
-    const e = KafkaError.from(err)
-    throw new KafkaError(`could not reach the cluster within ${timeoutMs} ms: ${e.message}`, {
-      code: e.code,
-      errno: e.errno,
-      retriable: e.retriable,
-      cause: err,
-    })
+  /** The engine this client runs on. */
+  get engine(): 'native' | 'kafkajs' {
+    return this.core.name
   }
-}
 
-interface Tracked {
-  ref: WeakRef<object>
-  release: (native: never) => void
-}
-
-/**
- * Native clients still open, held weakly. On process.exit() or an uncaught exception Node exits
- * without running native cleanup hooks (measured), so one 'exit' listener releases them
- * synchronously. The native objects are tracked, not the TypeScript clients: an app may drop a
- * Producer whose batches are in flight, and the Producer may be collected while its native
- * object lives on until they settle.
- */
-const tracked = new Set<Tracked>()
-let exitHookInstalled = false
-
-function releaseAll(): void {
-  for (const t of tracked) {
-    const native = t.ref.deref()
-    if (native !== undefined) t.release(native as never)
+  /**
+   * Checks that a broker answers (a metadata request), failing fast with the reason when the
+   * cluster cannot be reached. Optional: the clients connect by themselves.
+   */
+  async connect(options: { timeoutMs?: number } = {}): Promise<void> {
+    const timeoutMs = checkInt('connect: timeoutMs', options.timeoutMs ?? 10_000, 0, MAX_MS)
+    this.checkOpen()
+    await this.core.connect(timeoutMs)
   }
-  tracked.clear()
-}
 
-/** Calls `release(native)` at process exit unless `forget` is called first. `release` must not capture `native`. */
-export function releaseAtExit<T extends object>(native: T, release: (native: T) => void): Tracked {
-  if (!exitHookInstalled) {
-    process.once('exit', releaseAll)
-    exitHookInstalled = true
+  /** True once close() was called. */
+  get closed(): boolean {
+    return this.#closing !== undefined
   }
-  for (const t of tracked) if (t.ref.deref() === undefined) tracked.delete(t)
-  const t: Tracked = { ref: new WeakRef(native), release: release as (native: never) => void }
-  tracked.add(t)
-  return t
-}
 
-export function forget(t: Tracked): void {
-  tracked.delete(t)
+  /** Closes the engine once; later calls return the same promise. */
+  protected closeOnce(timeoutMs: number, minTimeoutMs: number): Promise<void> {
+    if (this.#closing) return this.#closing
+    try {
+      checkInt('close: timeoutMs', timeoutMs, minTimeoutMs, MAX_MS)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    this.#closing = this.core.close(timeoutMs)
+    return this.#closing
+  }
+
+  /** Throws `_STATE` once close() was called. */
+  protected checkOpen(): void {
+    if (this.#closing) throw stateError(`${this.#kind} is closed`)
+  }
+
+  /** Runs an engine call on an open client; whatever it throws becomes a KafkaError. */
+  protected call<T>(fn: () => T): T {
+    this.checkOpen()
+    try {
+      return fn()
+    } catch (err) {
+      throw KafkaError.from(err)
+    }
+  }
+
+  /** The same for an asynchronous engine call. */
+  protected async callAsync<T>(fn: () => Promise<T>): Promise<T> {
+    this.checkOpen()
+    try {
+      return await fn()
+    } catch (err) {
+      throw KafkaError.from(err)
+    }
+  }
 }

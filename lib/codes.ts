@@ -1,5 +1,5 @@
-// Kafka protocol error codes by number, with librdkafka's names for them (librdkafka 2.0.2's table,
-// checked against the native addon's in test/kafkajs-engine.test.ts). The kafkajs engine reports its
+// Kafka protocol error codes by number, with librdkafka's names for them (the table of librdkafka
+// 2.0.2 and later, checked against the loaded addon's in test/engines.test.ts). The kafkajs engine reports its
 // errors under these names, so both engines' KafkaError codes compare equal.
 
 /** PROTOCOL_NAMES[code + 1] is the name of Kafka error `code` (from -1, UNKNOWN). */

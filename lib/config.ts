@@ -1,4 +1,5 @@
 import { invalidArg } from './errors'
+import { describe, MAX_INT32 } from './validate'
 
 /** A librdkafka configuration value; numbers and booleans are passed as their string form. */
 export type ConfigValue = string | number | boolean
@@ -85,7 +86,7 @@ export function resolveProducerConfig(config: ProducerConfig | undefined): Resol
   }
   const engine = checkEngine(config.engine)
   const exitFlushTimeoutMs = config.exitFlushTimeoutMs ?? 1000
-  if (!Number.isInteger(exitFlushTimeoutMs) || exitFlushTimeoutMs < 0 || exitFlushTimeoutMs > 2 ** 31 - 1) {
+  if (!Number.isInteger(exitFlushTimeoutMs) || exitFlushTimeoutMs < 0 || exitFlushTimeoutMs > MAX_INT32) {
     throw invalidArg(`config "exitFlushTimeoutMs": must be a non-negative integer (got ${describe(exitFlushTimeoutMs)})`, {
       key: 'exitFlushTimeoutMs',
     })
@@ -181,12 +182,3 @@ export const CONSUMER_DEFAULTS: Readonly<Record<string, ConfigValue>> = {
  * with librdkafka's defaults and 1.96M with 10 ms (the C poll loop: 405k and 1.93M).
  */
 export const FETCH_QUEUE_BACKOFF_MS = 10
-
-export function describe(v: unknown): string {
-  if (v === null) return 'null'
-  if (Array.isArray(v)) return 'array'
-  if (Buffer.isBuffer(v)) return 'Buffer'
-  if (typeof v === 'string') return `string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`
-  if (typeof v === 'number') return `number ${v}`
-  return typeof v
-}

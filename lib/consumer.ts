@@ -1,45 +1,15 @@
-import { EventEmitter } from 'node:events'
-
 import type { TopicPartitionOffset } from './binding'
-import { checkInt, MAX_MS, partitionKey } from './client'
-import { describe, resolveConsumerConfig, type ConsumerConfig } from './config'
+import { Client } from './client'
+import { resolveConsumerConfig, type ConsumerConfig } from './config'
 import { resolveEngine } from './engine'
+import type { ConsumerEngine } from './engines/contract'
+import { KafkajsConsumerEngine } from './engines/kafkajs/consumer'
+import { NativeConsumerEngine } from './engines/native/consumer'
+import { partitionKey } from './engines/shared'
 import { invalidArg, KafkaError, stateError } from './errors'
 import { checkPattern } from './topic-pattern'
-import { KafkajsConsumerEngine } from './kafkajs/consumer'
-import { NativeConsumerEngine } from './native/consumer'
-import type { LogEntry } from './types'
-
-/** One consumed message. Offsets and timestamps are numbers: exact below 2^53. */
-export interface ConsumedMessage {
-  topic: string
-  partition: number
-  offset: number
-  /** Milliseconds since the epoch; -1 when the message has none. */
-  timestamp: number
-  key: Buffer | null
-  /** `null` for a tombstone; an empty Buffer for an empty value. */
-  value: Buffer | null
-  /** In the order the producer wrote them; a name may repeat. */
-  headers: Array<[string, Buffer | null]>
-}
-
-export interface TopicPartition {
-  topic: string
-  partition: number
-}
-
-export interface TopicPartitionPosition extends TopicPartition {
-  /** The next offset to read (Kafka's convention for positions and commits). */
-  offset: number
-}
-
-export interface RebalanceEvent {
-  type: 'assign' | 'revoke'
-  /** librdkafka's rebalance protocol: EAGER, or COOPERATIVE for cooperative-sticky. */
-  protocol: string
-  partitions: TopicPartition[]
-}
+import type { ConsumedMessage, LogEntry, RebalanceEvent, TopicPartition, TopicPartitionPosition } from './types'
+import { checkInt, describe, MAX_MS, MAX_PARTITION } from './validate'
 
 export interface ConsumerEvents {
   rebalance: [event: RebalanceEvent]
@@ -49,38 +19,13 @@ export interface ConsumerEvents {
   stats: [stats: Record<string, unknown>]
 }
 
-/**
- * What a Consumer asks of its engine. The Consumer checks arguments and state (and runs one
- * consume at a time); engines may throw anything, the Consumer turns it into a KafkaError.
- */
-export interface ConsumerEngine {
-  readonly name: 'native' | 'kafkajs'
-  connect(timeoutMs: number): Promise<void>
-  subscribe(topics: ReadonlyArray<string | RegExp>): void
-  unsubscribe(): void
-  assign(partitions: TopicPartitionOffset[]): void
-  unassign(): void
-  assignment(): TopicPartition[]
-  consume(max: number, timeoutMs: number): Promise<ConsumedMessage[]>
-  /** `offsets` null: the positions of everything consumed so far. */
-  commit(offsets: TopicPartitionOffset[] | null, async: boolean): Promise<void>
-  seek(positions: TopicPartitionOffset[], timeoutMs: number): Promise<void>
-  pause(partitions: TopicPartitionOffset[]): void
-  resume(partitions: TopicPartitionOffset[]): void
-  /** `partitions` undefined: the assignment. */
-  position(partitions: TopicPartitionOffset[] | undefined): TopicPartitionPosition[]
-  committed(partitions: TopicPartitionOffset[] | undefined, timeoutMs: number): Promise<TopicPartitionPosition[]>
-  watermarks(topic: string, partition: number, timeoutMs: number): Promise<{ low: number; high: number }>
-  close(timeoutMs: number): Promise<void>
-}
-
 function checkPartitions(list: unknown, withOffsets: boolean): TopicPartitionOffset[] {
   if (!Array.isArray(list)) throw invalidArg(`expected an array of { topic, partition${withOffsets ? ', offset' : ''} }`)
   return list.map((tp, i) => {
     if (tp === null || typeof tp !== 'object' || typeof tp.topic !== 'string' || tp.topic.length === 0) {
       throw invalidArg(`partitions[${i}] needs a topic name`, { index: i })
     }
-    checkInt(`partitions[${i}].partition`, tp.partition, 0, MAX_MS)
+    checkInt(`partitions[${i}].partition`, tp.partition, 0, MAX_PARTITION)
     const out: TopicPartitionOffset = { topic: tp.topic, partition: tp.partition }
     if (withOffsets || tp.offset !== undefined) {
       const o = typeof tp.offset === 'bigint' ? Number(tp.offset) : tp.offset
@@ -106,9 +51,7 @@ function checkPartitions(list: unknown, withOffsets: boolean): TopicPartitionOff
  * }
  * ```
  */
-export class Consumer extends EventEmitter<ConsumerEvents> {
-  readonly #engine: ConsumerEngine
-  #closing: Promise<void> | undefined
+export class Consumer extends Client<ConsumerEvents, ConsumerEngine> {
   // 'left': unsubscribed or unassigned; consumeBatch still serves what leaving needs.
   #source: 'none' | 'subscribe' | 'assign' | 'left' = 'none'
   #busy: Promise<unknown> = Promise.resolve()
@@ -119,22 +62,10 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
    *   KafkaError (`_INVALID_ARG`) naming the key.
    */
   constructor(config: ConsumerConfig) {
-    super()
-    const resolved = resolveConsumerConfig(config)
-    this.#engine =
-      resolveEngine(resolved.engine) === 'native' ? new NativeConsumerEngine(resolved, this) : new KafkajsConsumerEngine(resolved, this)
-  }
-
-  /** The engine this consumer runs on. */
-  get engine(): 'native' | 'kafkajs' {
-    return this.#engine.name
-  }
-
-  /** Checks that a broker answers (a metadata request); fails fast with the reason otherwise. */
-  async connect(options: { timeoutMs?: number } = {}): Promise<void> {
-    const timeoutMs = checkInt('connect: timeoutMs', options.timeoutMs ?? 10_000, 0, MAX_MS)
-    if (this.#closing) throw stateError('consumer is closed')
-    await this.#engine.connect(timeoutMs)
+    super('consumer', (events) => {
+      const resolved = resolveConsumerConfig(config)
+      return resolveEngine(resolved.engine) === 'native' ? new NativeConsumerEngine(resolved, events) : new KafkajsConsumerEngine(resolved, events)
+    })
   }
 
   /**
@@ -149,7 +80,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
       if (t instanceof RegExp) checkPattern(t, i)
       else if (typeof t !== 'string' || t.length === 0) throw invalidArg(`subscribe: topics[${i}] must be a name or a RegExp`, { index: i })
     })
-    this.#call(() => this.#engine.subscribe(topics))
+    this.call(() => this.core.subscribe(topics))
     this.#source = 'subscribe'
   }
 
@@ -159,25 +90,25 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
    * auto commit, assignment() emptying), so keep calling it, or close, for the group to move on.
    */
   unsubscribe(): void {
-    this.#call(() => this.#engine.unsubscribe())
+    this.call(() => this.core.unsubscribe())
     if (this.#source !== 'none') this.#source = 'left'
   }
 
   /** Reads these partitions without group balancing; `offset` absent means the committed one. */
   assign(partitions: ReadonlyArray<TopicPartition & { offset?: number | bigint }>): void {
     const list = checkPartitions(partitions, false)
-    this.#call(() => this.#engine.assign(list))
+    this.call(() => this.core.assign(list))
     this.#source = 'assign'
   }
 
   unassign(): void {
-    this.#call(() => this.#engine.unassign())
+    this.call(() => this.core.unassign())
     if (this.#source !== 'none') this.#source = 'left'
   }
 
   /** The partitions this consumer currently reads. */
   assignment(): TopicPartition[] {
-    return this.#call(() => this.#engine.assignment())
+    return this.call(() => this.core.assignment())
   }
 
   /**
@@ -190,20 +121,20 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     try {
       checkInt('consumeBatch: max', max, 1, 1_000_000)
       checkInt('consumeBatch: timeoutMs', timeoutMs, 0, MAX_MS)
-      if (this.#closing) throw stateError('consumer is closed')
+      this.checkOpen()
       if (this.#source === 'none') throw stateError('consumeBatch before subscribe() or assign()')
     } catch (err) {
       return Promise.reject(err)
     }
     // One consumeBatch at a time; later calls wait their turn.
-    const run = this.#busy.then(() => (this.#closing ? [] : this.#callAsync(() => this.#engine.consume(max, timeoutMs))))
+    const run = this.#busy.then(() => (this.closed ? [] : this.callAsync(() => this.core.consume(max, timeoutMs))))
     this.#busy = run.catch(() => {})
     return run
   }
 
   /** Async iteration: non-empty batches until the consumer is closed. */
   async *[Symbol.asyncIterator](): AsyncGenerator<ConsumedMessage[], void, undefined> {
-    while (!this.#closing) {
+    while (!this.closed) {
       const batch = await this.consumeBatch(10_000, 1000)
       if (batch.length > 0) yield batch
     }
@@ -216,7 +147,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
    * (then failures come as `warning` events).
    */
   async commit(offsets?: ReadonlyArray<TopicPartitionPosition>, options: { async?: boolean } = {}): Promise<void> {
-    if (this.#closing) throw stateError('consumer is closed')
+    this.checkOpen()
     let list: TopicPartitionOffset[] | null = null
     if (offsets !== undefined) {
       list = checkPartitions(offsets, true)
@@ -226,7 +157,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
         throw invalidArg(`commit: ${stray.topic} [${stray.partition}] is not assigned to this consumer`)
       }
     }
-    await this.#callAsync(() => this.#engine.commit(list, options.async === true))
+    await this.callAsync(() => this.core.commit(list, options.async === true))
   }
 
   /**
@@ -236,36 +167,36 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
   async seek(positions: ReadonlyArray<TopicPartitionPosition>, timeoutMs = 10_000): Promise<void> {
     const list = checkPartitions(positions, true)
     checkInt('seek: timeoutMs', timeoutMs, 0, MAX_MS)
-    await this.#callAsync(() => this.#engine.seek(list, timeoutMs))
+    await this.callAsync(() => this.core.seek(list, timeoutMs))
   }
 
   pause(partitions: ReadonlyArray<TopicPartition>): void {
     const list = checkPartitions(partitions, false)
-    this.#call(() => this.#engine.pause(list))
+    this.call(() => this.core.pause(list))
   }
 
   resume(partitions: ReadonlyArray<TopicPartition>): void {
     const list = checkPartitions(partitions, false)
-    this.#call(() => this.#engine.resume(list))
+    this.call(() => this.core.resume(list))
   }
 
   /** The next offset to read of each partition (default: the assignment); -1001 if unknown yet. */
   position(partitions?: ReadonlyArray<TopicPartition>): TopicPartitionPosition[] {
     const list = partitions === undefined ? undefined : checkPartitions(partitions, false)
-    return this.#call(() => this.#engine.position(list))
+    return this.call(() => this.core.position(list))
   }
 
   /** The group's committed offsets of these partitions (default: the assignment); -1001 where none. */
   async committed(partitions?: ReadonlyArray<TopicPartition>, timeoutMs = 10_000): Promise<TopicPartitionPosition[]> {
     const list = partitions === undefined ? undefined : checkPartitions(partitions, false)
-    return this.#callAsync(() => this.#engine.committed(list, timeoutMs))
+    return this.callAsync(() => this.core.committed(list, timeoutMs))
   }
 
   /** The partition's low and high watermarks (first offset, and next offset to be written). */
   async watermarks(topic: string, partition: number, timeoutMs = 10_000): Promise<{ low: number; high: number }> {
     if (typeof topic !== 'string' || topic.length === 0) throw invalidArg('watermarks: topic must be a non-empty string')
-    checkInt('watermarks: partition', partition, 0, MAX_MS)
-    return this.#callAsync(() => this.#engine.watermarks(topic, partition, timeoutMs))
+    checkInt('watermarks: partition', partition, 0, MAX_PARTITION)
+    return this.callAsync(() => this.core.watermarks(topic, partition, timeoutMs))
   }
 
   /** Messages not yet consumed per assigned partition: high watermark minus position. */
@@ -288,35 +219,6 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
    * Safe to call twice.
    */
   close(timeoutMs = 30_000): Promise<void> {
-    if (this.#closing) return this.#closing
-    try {
-      checkInt('close: timeoutMs', timeoutMs, 1, MAX_MS)
-    } catch (err) {
-      return Promise.reject(err)
-    }
-    this.#closing = this.#engine.close(timeoutMs)
-    return this.#closing
-  }
-
-  get closed(): boolean {
-    return this.#closing !== undefined
-  }
-
-  #call<T>(fn: () => T): T {
-    if (this.#closing) throw stateError('consumer is closed')
-    try {
-      return fn()
-    } catch (err) {
-      throw KafkaError.from(err)
-    }
-  }
-
-  async #callAsync<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.#closing) throw stateError('consumer is closed')
-    try {
-      return await fn()
-    } catch (err) {
-      throw KafkaError.from(err)
-    }
+    return this.closeOnce(timeoutMs, 1)
   }
 }

@@ -1,18 +1,12 @@
 export { Producer, type ProducerEvents } from './producer'
-export {
-  Consumer,
-  type ConsumedMessage,
-  type ConsumerEvents,
-  type RebalanceEvent,
-  type TopicPartition,
-  type TopicPartitionPosition,
-} from './consumer'
+export { Consumer, type ConsumerEvents } from './consumer'
 export { MockCluster, type MockClusterOptions } from './mock-cluster'
 export { KafkaError, type KafkaErrorOptions } from './errors'
 export { PRESETS, type ConfigValue, type ConsumerConfig, type Engine, type Preset, type ProducerConfig, type ProducerOptions } from './config'
 export type {
   BatchFailure,
   BatchReport,
+  ConsumedMessage,
   Headers,
   LogEntry,
   Message,
@@ -20,5 +14,8 @@ export type {
   Payload,
   ProduceInput,
   ProducerStats,
+  RebalanceEvent,
+  TopicPartition,
+  TopicPartitionPosition,
 } from './types'
 export { librdkafkaVersion, nativeBuild, type NativeBuild } from './version'

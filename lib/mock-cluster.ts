@@ -1,6 +1,6 @@
 import { binding, type NativeMockCluster } from './binding'
-import { checkInt } from './client'
 import { errnoOf, invalidArg, KafkaError, stateError } from './errors'
+import { checkInt } from './validate'
 
 export interface MockClusterOptions {
   /** Number of brokers, each listening on its own 127.0.0.1 port (default 1). */

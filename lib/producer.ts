@@ -1,26 +1,13 @@
-import { EventEmitter } from 'node:events'
-
 import { flattenPacked, isPacked, packBatch, type FlatBatch } from './batch'
-import { checkInt, MAX_MS } from './client'
-import { describe, resolveProducerConfig, type ProducerConfig } from './config'
+import { Client } from './client'
+import { resolveProducerConfig, type ProducerConfig } from './config'
 import { resolveEngine } from './engine'
-import { invalidArg, KafkaError, stateError } from './errors'
-import { KafkajsProducerEngine } from './kafkajs/producer'
-import { NativeProducerEngine } from './native/producer'
+import type { ProducerEngine } from './engines/contract'
+import { KafkajsProducerEngine } from './engines/kafkajs/producer'
+import { NativeProducerEngine } from './engines/native/producer'
+import { invalidArg, KafkaError } from './errors'
 import type { BatchReport, LogEntry, PackedMessages, ProduceInput, ProducerStats } from './types'
-
-/**
- * What a Producer asks of its engine. The Producer checks arguments and state; an engine only
- * sends. `send` resolves once every message is delivered or failed.
- */
-export interface ProducerEngine {
-  readonly name: 'native' | 'kafkajs'
-  connect(timeoutMs: number): Promise<void>
-  send(topic: string, batch: FlatBatch, count: number, origin: Error): Promise<BatchReport>
-  flush(timeoutMs: number): Promise<void>
-  close(timeoutMs: number): Promise<void>
-  stats(): ProducerStats
-}
+import { checkInt, describe, MAX_MS } from './validate'
 
 export interface ProducerEvents {
   /** librdkafka's statistics (parsed JSON), every `statistics.interval.ms`. */
@@ -47,10 +34,7 @@ const DEFAULT_TIMEOUT_MS = 30_000
  * await producer.close()
  * ```
  */
-export class Producer extends EventEmitter<ProducerEvents> {
-  readonly #engine: ProducerEngine
-  #closing: Promise<void> | undefined
-
+export class Producer extends Client<ProducerEvents, ProducerEngine> {
   /**
    * @param config librdkafka configuration keys (e.g. `bootstrap.servers`, `linger.ms`) plus
    *   `preset` (`durable` by default), `exitFlushTimeoutMs` and `engine` (`auto` by default). A
@@ -58,28 +42,13 @@ export class Producer extends EventEmitter<ProducerEvents> {
    *   throws a KafkaError (`_INVALID_ARG`) naming the key.
    */
   constructor(config?: ProducerConfig) {
-    super()
-    const resolved = resolveProducerConfig(config)
-    const self = new WeakRef<EventEmitter>(this)
-    this.#engine =
-      resolveEngine(resolved.engine) === 'native'
-        ? new NativeProducerEngine(resolved, self)
-        : new KafkajsProducerEngine(resolved, self)
-  }
-
-  /** The engine this producer runs on. */
-  get engine(): 'native' | 'kafkajs' {
-    return this.#engine.name
-  }
-
-  /**
-   * Checks that a broker answers (a metadata request). Optional: produceBatch connects lazily,
-   * but this fails fast with the reason when the cluster is unreachable.
-   */
-  async connect(options: { timeoutMs?: number } = {}): Promise<void> {
-    const timeoutMs = checkInt('connect: timeoutMs', options.timeoutMs ?? 10_000, 0, MAX_MS)
-    if (this.#closing) throw stateError('producer is closed')
-    await this.#engine.connect(timeoutMs)
+    super('producer', (events) => {
+      const resolved = resolveProducerConfig(config)
+      // The native engine holds the producer weakly: a producer may be collected while its
+      // batches are still in flight.
+      const self = new WeakRef(events)
+      return resolveEngine(resolved.engine) === 'native' ? new NativeProducerEngine(resolved, self) : new KafkajsProducerEngine(resolved, self)
+    })
   }
 
   /**
@@ -96,7 +65,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
    */
   produceBatch(topic: string, messages: ReadonlyArray<ProduceInput> | PackedMessages): Promise<BatchReport> {
     try {
-      if (this.#closing) throw stateError('producer is closed')
+      this.checkOpen()
       if (typeof topic !== 'string') throw invalidArg(`topic must be a string (got ${describe(topic)})`)
       if (topic.length === 0 || topic.length > 249) throw invalidArg('topic must be 1 to 249 characters long')
       let packed: FlatBatch
@@ -115,7 +84,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
       }
       const origin = new Error()
       Error.captureStackTrace(origin, this.produceBatch)
-      return this.#engine.send(topic, packed, count, origin)
+      return this.core.send(topic, packed, count, origin)
     } catch (err) {
       return Promise.reject(KafkaError.from(err))
     }
@@ -127,7 +96,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
    */
   async flush(timeoutMs: number = DEFAULT_TIMEOUT_MS): Promise<void> {
     checkInt('flush: timeoutMs', timeoutMs, 0, MAX_MS)
-    await this.#engine.flush(timeoutMs)
+    await this.core.flush(timeoutMs)
   }
 
   /**
@@ -135,23 +104,11 @@ export class Producer extends EventEmitter<ProducerEvents> {
    * releases the client. Every batch promise has settled when this resolves. Safe to call twice.
    */
   close(timeoutMs: number = DEFAULT_TIMEOUT_MS): Promise<void> {
-    if (this.#closing) return this.#closing
-    try {
-      checkInt('close: timeoutMs', timeoutMs, 0, MAX_MS)
-    } catch (err) {
-      return Promise.reject(err)
-    }
-    this.#closing = this.#engine.close(timeoutMs)
-    return this.#closing
-  }
-
-  /** True once close() was called. */
-  get closed(): boolean {
-    return this.#closing !== undefined
+    return this.closeOnce(timeoutMs, 0)
   }
 
   /** Counters since creation; `produced === delivered + failed + queued` always holds. */
   stats(): ProducerStats {
-    return this.#engine.stats()
+    return this.core.stats()
   }
 }

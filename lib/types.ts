@@ -74,3 +74,34 @@ export interface LogEntry {
   facility: string
   message: string
 }
+
+/** One consumed message. Offsets and timestamps are numbers: exact below 2^53. */
+export interface ConsumedMessage {
+  topic: string
+  partition: number
+  offset: number
+  /** Milliseconds since the epoch; -1 when the message has none. */
+  timestamp: number
+  key: Buffer | null
+  /** `null` for a tombstone; an empty Buffer for an empty value. */
+  value: Buffer | null
+  /** In the order the producer wrote them; a name may repeat. */
+  headers: Array<[string, Buffer | null]>
+}
+
+export interface TopicPartition {
+  topic: string
+  partition: number
+}
+
+export interface TopicPartitionPosition extends TopicPartition {
+  /** The next offset to read (Kafka's convention for positions and commits). */
+  offset: number
+}
+
+export interface RebalanceEvent {
+  type: 'assign' | 'revoke'
+  /** librdkafka's rebalance protocol: EAGER, or COOPERATIVE for cooperative-sticky. */
+  protocol: string
+  partitions: TopicPartition[]
+}

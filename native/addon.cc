@@ -4,6 +4,7 @@
 
 #include "consumer.h"
 #include "errors.h"
+#include "layout.h"
 #include "mock_cluster.h"
 #include "producer.h"
 
@@ -47,6 +48,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("errorCodes", Napi::Function::New<ErrorCodes>(env, "errorCodes"));
   exports.Set("librdkafkaVersion", Napi::Function::New<LibrdkafkaVersion>(env, "librdkafkaVersion"));
   exports.Set("buildInfo", Napi::Function::New<BuildInfo>(env, "buildInfo"));
+  exports.Set("layouts", Napi::Function::New<Layouts>(env, "layouts"));
   return exports;
 }
 

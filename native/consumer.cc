@@ -9,15 +9,13 @@
 
 #include "config.h"
 #include "errors.h"
+#include "layout.h"
 #include "partitions.h"
 #include "promise_worker.h"
 
 namespace turbokafka {
 
 namespace {
-
-// Per message in a consumed batch's `meta` Float64Array (offsets stay exact below 2^53).
-enum Meta { kPartition, kOffset, kTimestamp, kValueAt, kValueLen, kKeyAt, kKeyLen, kTopic, kHeaders, kMetaWidth };
 
 constexpr size_t kMaxBufferedEvents = 1000;  // logs and errors kept between two consume calls
 
@@ -197,7 +195,7 @@ void Consumer::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   if (self->rebalances_.size() < kMaxBufferedEvents)
     self->rebalances_.push_back({assign, protocol ? protocol : "NONE", rd_kafka_topic_partition_list_copy(partitions)});
   if (aerr != RD_KAFKA_RESP_ERR_NO_ERROR && self->events_.size() < kMaxBufferedEvents)
-    self->events_.push_back({0, aerr, 0, std::string("rebalance: ") + rd_kafka_err2str(aerr), ""});
+    self->events_.push_back({kEventError, aerr, 0, std::string("rebalance: ") + rd_kafka_err2str(aerr), ""});
 }
 
 void Consumer::Deliver(void* opaque, ClientEvent&& e) {
@@ -213,22 +211,22 @@ void Consumer::Record(ClientEvent&& e) {
 }
 
 void Consumer::OnError(rd_kafka_t*, int err, const char* reason, void* opaque) {
-  Deliver(opaque, {0, static_cast<rd_kafka_resp_err_t>(err), 0, reason ? reason : "", ""});
+  Deliver(opaque, {kEventError, static_cast<rd_kafka_resp_err_t>(err), 0, reason ? reason : "", ""});
 }
 
 void Consumer::OnCommit(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t*,
                         void* opaque) {
   // Results of asynchronous (and automatic) commits; synchronous ones resolve their promise.
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
-    Deliver(opaque, {1, err, 0, std::string("commit: ") + rd_kafka_err2str(err), ""});
+    Deliver(opaque, {kEventCommitError, err, 0, std::string("commit: ") + rd_kafka_err2str(err), ""});
 }
 
 void Consumer::OnLog(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
-  Deliver(rd_kafka_opaque(rk), {2, RD_KAFKA_RESP_ERR_NO_ERROR, level, buf ? buf : "", fac ? fac : ""});
+  Deliver(rd_kafka_opaque(rk), {kEventLog, RD_KAFKA_RESP_ERR_NO_ERROR, level, buf ? buf : "", fac ? fac : ""});
 }
 
 int Consumer::OnStats(rd_kafka_t*, char* json, size_t len, void* opaque) {
-  Deliver(opaque, {3, RD_KAFKA_RESP_ERR_NO_ERROR, 0, std::string(json, len), ""});
+  Deliver(opaque, {kEventStats, RD_KAFKA_RESP_ERR_NO_ERROR, 0, std::string(json, len), ""});
   return 0;  // librdkafka frees json
 }
 
@@ -294,6 +292,92 @@ Napi::Value Consumer::Assignment(const Napi::CallbackInfo& info) {
 // Returns { count, arena, meta, topics, headers?, errors, rebalances, events }: values and keys
 // copied into one ArrayBuffer (one allocation per batch; the librdkafka messages, and the fetch
 // buffers behind them, are freed at once), per-message fields in `meta` (see Meta).
+namespace {
+
+// A message's headers as a flat [name, value, name, value, ...] array (values copied).
+Napi::Array HeaderRow(Napi::Env env, rd_kafka_headers_t* hdrs) {
+  Napi::Array flat = Napi::Array::New(env);
+  const char* name;
+  const void* value;
+  size_t size;
+  uint32_t j = 0;
+  for (size_t h = 0; rd_kafka_header_get_all(hdrs, h, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; h++) {
+    flat.Set(j++, Napi::String::New(env, name));
+    flat.Set(j++, value ? Napi::Buffer<uint8_t>::Copy(env, static_cast<const uint8_t*>(value), size).As<Napi::Value>() : env.Null());
+  }
+  return flat;
+}
+
+// What one consume call hands to JavaScript for its messages: every value and key copied into
+// one ArrayBuffer, one `meta` row per message (layout.h), topics by index, headers by row, and
+// the per-message errors.
+struct CopiedBatch {
+  size_t count = 0;
+  Napi::ArrayBuffer arena;
+  Napi::Float64Array meta;
+  Napi::Array topics;
+  Napi::Array headers;  // empty unless a message has headers
+  Napi::Array errors;
+};
+
+CopiedBatch CopyMessages(Napi::Env env, rd_kafka_message_t* const* msgs, size_t n) {
+  CopiedBatch out;
+  size_t bytes = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (msgs[i]->err) continue;
+    bytes += msgs[i]->len + msgs[i]->key_len;
+    out.count++;
+  }
+  out.arena = Napi::ArrayBuffer::New(env, bytes);
+  uint8_t* base = static_cast<uint8_t*>(out.arena.Data());
+  out.meta = Napi::Float64Array::New(env, out.count * kMetaWidth);
+  double* md = out.meta.Data();
+  out.topics = Napi::Array::New(env);
+  out.errors = Napi::Array::New(env);
+  std::unordered_map<const rd_kafka_topic_t*, uint32_t> topic_index;
+  size_t at = 0, k = 0;
+  uint32_t header_rows = 0, error_rows = 0;
+  for (size_t i = 0; i < n; i++) {
+    const rd_kafka_message_t* m = msgs[i];
+    if (m->err) {
+      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+      std::string where = m->rkt ? std::string(rd_kafka_topic_name(m->rkt)) + " [" + std::to_string(m->partition) + "]: " : "";
+      out.errors.Set(error_rows++, MakeError(env, m->err, where + rd_kafka_message_errstr(m)).Value());
+      continue;
+    }
+    double* row = md + k * kMetaWidth;
+    row[kPartition] = m->partition;
+    row[kOffset] = static_cast<double>(m->offset);
+    rd_kafka_timestamp_type_t tstype;
+    row[kTimestamp] = static_cast<double>(rd_kafka_message_timestamp(m, &tstype));
+    row[kValueAt] = static_cast<double>(at);
+    row[kValueLen] = m->payload ? static_cast<double>(m->len) : -1;
+    if (m->payload && m->len) std::memcpy(base + at, m->payload, m->len);
+    at += m->payload ? m->len : 0;
+    row[kKeyAt] = static_cast<double>(at);
+    row[kKeyLen] = m->key ? static_cast<double>(m->key_len) : -1;
+    if (m->key && m->key_len) std::memcpy(base + at, m->key, m->key_len);
+    at += m->key ? m->key_len : 0;
+    auto it = topic_index.find(m->rkt);
+    if (it == topic_index.end()) {
+      it = topic_index.emplace(m->rkt, static_cast<uint32_t>(topic_index.size())).first;
+      out.topics.Set(it->second, Napi::String::New(env, rd_kafka_topic_name(m->rkt)));
+    }
+    row[kTopic] = it->second;
+    row[kHeaders] = -1;
+    rd_kafka_headers_t* hdrs = nullptr;
+    if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs != nullptr) {
+      if (out.headers.IsEmpty()) out.headers = Napi::Array::New(env);
+      row[kHeaders] = header_rows;
+      out.headers.Set(header_rows++, HeaderRow(env, hdrs));
+    }
+    k++;
+  }
+  return out;
+}
+
+}  // namespace
+
 Napi::Value Consumer::Consume(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Live(env);
@@ -314,70 +398,23 @@ Napi::Value Consumer::Consume(const Napi::CallbackInfo& info) {
       for (size_t i = 0; i < n; i++) rd_kafka_message_destroy(v[i]);
     }
   } free_messages{scratch_, n};
+  CopiedBatch batch = CopyMessages(env, scratch_.data(), n);
 
-  size_t bytes = 0, count = 0;
-  for (size_t i = 0; i < n; i++) {
-    const rd_kafka_message_t* m = scratch_[i];
-    if (m->err) continue;
-    bytes += m->len + m->key_len;
-    count++;
-  }
-  Napi::ArrayBuffer arena = Napi::ArrayBuffer::New(env, bytes);
-  uint8_t* base = static_cast<uint8_t*>(arena.Data());
-  Napi::Float64Array meta = Napi::Float64Array::New(env, count * kMetaWidth);
-  double* md = meta.Data();
-  Napi::Array topics = Napi::Array::New(env);
-  std::unordered_map<const rd_kafka_topic_t*, uint32_t> topic_index;
-  Napi::Array headers;  // created on first use
-  Napi::Array errors = Napi::Array::New(env);
-  size_t at = 0, k = 0;
-  uint32_t header_rows = 0, error_rows = 0;
-  for (size_t i = 0; i < n; i++) {
-    const rd_kafka_message_t* m = scratch_[i];
-    if (m->err) {
-      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
-      std::string where = m->rkt ? std::string(rd_kafka_topic_name(m->rkt)) + " [" + std::to_string(m->partition) + "]: " : "";
-      errors.Set(error_rows++, MakeError(env, m->err, where + rd_kafka_message_errstr(m)).Value());
-      continue;
-    }
-    double* row = md + k * kMetaWidth;
-    row[kPartition] = m->partition;
-    row[kOffset] = static_cast<double>(m->offset);
-    rd_kafka_timestamp_type_t tstype;
-    row[kTimestamp] = static_cast<double>(rd_kafka_message_timestamp(m, &tstype));
-    row[kValueAt] = static_cast<double>(at);
-    row[kValueLen] = m->payload ? static_cast<double>(m->len) : -1;
-    if (m->payload && m->len) std::memcpy(base + at, m->payload, m->len);
-    at += m->payload ? m->len : 0;
-    row[kKeyAt] = static_cast<double>(at);
-    row[kKeyLen] = m->key ? static_cast<double>(m->key_len) : -1;
-    if (m->key && m->key_len) std::memcpy(base + at, m->key, m->key_len);
-    at += m->key ? m->key_len : 0;
-    auto it = topic_index.find(m->rkt);
-    if (it == topic_index.end()) {
-      it = topic_index.emplace(m->rkt, static_cast<uint32_t>(topic_index.size())).first;
-      topics.Set(it->second, Napi::String::New(env, rd_kafka_topic_name(m->rkt)));
-    }
-    row[kTopic] = it->second;
-    row[kHeaders] = -1;
-    rd_kafka_headers_t* hdrs = nullptr;
-    if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs != nullptr) {
-      if (headers.IsEmpty()) headers = Napi::Array::New(env);
-      Napi::Array flat = Napi::Array::New(env);
-      const char* name;
-      const void* value;
-      size_t size;
-      uint32_t j = 0;
-      for (size_t h = 0; rd_kafka_header_get_all(hdrs, h, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; h++) {
-        flat.Set(j++, Napi::String::New(env, name));
-        flat.Set(j++, value ? Napi::Buffer<uint8_t>::Copy(env, static_cast<const uint8_t*>(value), size).As<Napi::Value>() : env.Null());
-      }
-      row[kHeaders] = header_rows;
-      headers.Set(header_rows++, flat);
-    }
-    k++;
-  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("count", Napi::Number::New(env, static_cast<double>(batch.count)));
+  // A full take may have left entries queued, and the queue event fires only when an empty
+  // queue receives something: the caller must consume again instead of waiting.
+  out.Set("more", Napi::Boolean::New(env, n == max));
+  out.Set("arena", batch.arena);
+  out.Set("meta", batch.meta);
+  out.Set("topics", batch.topics);
+  if (!batch.headers.IsEmpty()) out.Set("headers", batch.headers);
+  out.Set("errors", batch.errors);
+  TakeCallbackRecords(env, out);
+  return out;
+}
 
+void Consumer::TakeCallbackRecords(Napi::Env env, Napi::Object out) {
   // What the callbacks (served inside rd_kafka_consume_batch_queue, or on librdkafka's threads)
   // recorded since the last call.
   std::vector<Rebalance> rebalances;
@@ -401,10 +438,10 @@ Napi::Value Consumer::Consume(const Napi::CallbackInfo& info) {
     const ClientEvent& e = events[i];
     Napi::Array row = Napi::Array::New(env, 3);
     row.Set(0u, Napi::Number::New(env, e.kind));
-    if (e.kind <= 1) {
+    if (e.kind == kEventError || e.kind == kEventCommitError) {
       const bool fatal = e.err == RD_KAFKA_RESP_ERR__FATAL;
       row.Set(1u, MakeError(env, e.err, e.text, fatal).Value());
-    } else if (e.kind == 2) {
+    } else if (e.kind == kEventLog) {
       row.Set(1u, Napi::Number::New(env, e.level));
       row.Set(2u, Napi::String::New(env, e.facility + "\n" + e.text));
     } else {
@@ -412,20 +449,8 @@ Napi::Value Consumer::Consume(const Napi::CallbackInfo& info) {
     }
     ev.Set(i, row);
   }
-
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("count", Napi::Number::New(env, static_cast<double>(count)));
-  // A full take may have left entries queued, and the queue event fires only when an empty
-  // queue receives something: the caller must consume again instead of waiting.
-  out.Set("more", Napi::Boolean::New(env, n == max));
-  out.Set("arena", arena);
-  out.Set("meta", meta);
-  out.Set("topics", topics);
-  if (!headers.IsEmpty()) out.Set("headers", headers);
-  out.Set("errors", errors);
   out.Set("rebalances", rb);
   out.Set("events", ev);
-  return out;
 }
 
 Napi::Value Consumer::SetWaiting(const Napi::CallbackInfo& info) {
@@ -530,7 +555,12 @@ Napi::Value Consumer::Ping(const Napi::CallbackInfo& info) {
 
 Napi::Value Consumer::Close(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (closing_) return Napi::Promise::Deferred::New(env).Promise();  // lib/consumer.ts closes once
+  if (closing_) {
+    // lib/consumer.ts closes once; a second call here settles at once rather than never.
+    Napi::Promise::Deferred done = Napi::Promise::Deferred::New(env);
+    done.Resolve(env.Undefined());
+    return done.Promise();
+  }
   closing_ = true;
   const int timeout = std::max(1, TimeoutArg(info[0]));
   return PromiseWorker::Start(

@@ -1,7 +1,7 @@
 // The JS-facing high-level consumer (consumer groups) over librdkafka.
 //
 // Messages are consumed on the JS thread with rd_kafka_consume_batch_queue and a zero timeout:
-// it only moves what librdkafka's fetchers already queued. When the queue is empty, lib/consumer.ts
+// it only moves what librdkafka's fetchers already queued. When the queue is empty, lib/engines/native/consumer.ts
 // waits for a wake-up that librdkafka's queue event callback posts through a thread-safe function,
 // so no thread (libuv's pool least of all) is ever parked waiting for messages.
 #pragma once
@@ -44,7 +44,7 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
     rd_kafka_topic_partition_list_t* partitions;  // owned
   };
   struct ClientEvent {
-    int kind;  // 0 error, 1 commit error, 2 log, 3 stats
+    int kind;  // an EventKind (layout.h)
     rd_kafka_resp_err_t err;
     int level;
     std::string text;
@@ -57,6 +57,8 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
   Napi::Value Unassign(const Napi::CallbackInfo& info);
   Napi::Value Assignment(const Napi::CallbackInfo& info);
   Napi::Value Consume(const Napi::CallbackInfo& info);      // (max) -> batch, see Consume()
+  // Moves what the callbacks recorded since the last call (rebalances, events) into `out`.
+  void TakeCallbackRecords(Napi::Env env, Napi::Object out);
   Napi::Value SetWaiting(const Napi::CallbackInfo& info);   // (waiting): keep the loop alive
   Napi::Value Commit(const Napi::CallbackInfo& info);       // (partitions|null, async) -> Promise
   Napi::Value Seek(const Napi::CallbackInfo& info);         // (partitions, timeoutMs) -> Promise

@@ -21,7 +21,7 @@ Napi::Error MakeError(Napi::Env env, rd_kafka_resp_err_t err, const std::string&
 // Throws MakeError(...) as a C++ exception (node-addon-api converts it into a JS throw).
 [[noreturn]] void ThrowKafka(Napi::Env env, rd_kafka_resp_err_t err, const std::string& message);
 
-// JS: errorCodes() -> Array<[errno, name, description]> for every code librdkafka knows.
+// JS: errorCodes() -> Array<[errno, name, description, retriable]> for every code librdkafka knows.
 Napi::Value ErrorCodes(const Napi::CallbackInfo& info);
 
 }  // namespace turbokafka

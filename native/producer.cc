@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "errors.h"
+#include "layout.h"
 #include "promise_worker.h"
 
 namespace turbokafka {
@@ -16,8 +17,6 @@ namespace {
 // Elements read per handle scope while gathering a batch, so the handles of a 100k-message
 // batch never pile up in the caller's scope.
 constexpr uint32_t kGatherChunk = 1024;
-// In the views layout, the ArrayBuffer index of a null value.
-constexpr uint32_t kNullValue = 0xFFFFFFFF;
 
 [[noreturn]] void ThrowType(Napi::Env env, const std::string& message) {
   throw Napi::TypeError::New(env, message);
@@ -144,7 +143,7 @@ void DispatchToJs(Napi::Env env, Napi::Function callback, ProducerBridge* bridge
         row.Set(2u, Napi::String::New(env, d->logs[i].message));
         logs.Set(i, row);
       }
-      // lib/producer.ts catches everything its callback does; an exception here means JS can no
+      // lib/engines/native/producer.ts catches everything its callback does; an exception here means JS can no
       // longer run (the environment is going away).
       callback.Call({settled, stats, errors, logs});
     } catch (const Napi::Error&) {
@@ -252,68 +251,50 @@ void Producer::Release(Napi::Env env) {
   }
 }
 
-Napi::Value Producer::ProduceBatch(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (closing_) ThrowKafka(env, RD_KAFKA_RESP_ERR__STATE, "producer is closed");
-  // lib/producer.ts has validated and normalised everything; these checks only keep a malformed
-  // call from crashing the process.
-  if (info.Length() < 7 || !info[0].IsString() || !info[1].IsNumber())
-    ThrowType(env, "produceBatch(topic, id, values, keys, partitions, timestamps, headers)");
-  const std::string topic = info[0].As<Napi::String>().Utf8Value();
-  rd_kafka_topic_t* rkt = core_->Topic(topic);
-  if (rkt == nullptr) {
-    rd_kafka_resp_err_t err = rd_kafka_last_error();
-    ThrowKafka(env, err, "topic \"" + topic + "\": " + rd_kafka_err2str(err));
-  }
-  // How the values arrive (lib/batch.ts chooses):
-  //  - views:  values is an array of ArrayBuffers and info[7] a Uint32Array of (ArrayBuffer index,
-  //            byte offset, length) per message, index kNullValue for a null value. Reading a few
-  //            ArrayBuffers replaces one N-API element read per message.
-  //  - packed: values is one Buffer of values back to back, info[7] their lengths.
-  if (info.Length() < 8 || !info[7].IsTypedArray() ||
-      info[7].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array)
-    ThrowType(env, "value layout must be a Uint32Array");
-  Napi::Uint32Array layout_arg = info[7].As<Napi::Uint32Array>();
-  const bool packed = info[2].IsBuffer();
-  if (!packed && !info[2].IsArray()) ThrowType(env, "values must be a Buffer or an array of ArrayBuffers");
-  const uint32_t n = static_cast<uint32_t>(packed ? layout_arg.ElementLength() : layout_arg.ElementLength() / 3);
+namespace {
 
-  auto b = std::make_unique<Batch>(info[1].As<Napi::Number>().DoubleValue(), n, bridge_->Reuse());
-  b->rkt = rkt;
-  if (packed) {
-    auto buf = info[2].As<Napi::Buffer<uint8_t>>();
-    const uint8_t* base = buf.Data();
-    size_t offset = 0;
-    for (uint32_t i = 0; i < n; i++) {
-      const uint32_t len = layout_arg[i];
-      if (offset + len > buf.Length()) ThrowType(env, "lengths add up to more than the packed Buffer");
-      b->msgs[i].value = len ? static_cast<const void*>(base + offset) : NonNullEmpty();
-      b->msgs[i].value_len = len;
-      offset += len;
-    }
-  } else {
-    Napi::Array abs = info[2].As<Napi::Array>();
-    std::vector<std::pair<const uint8_t*, size_t>> bases(abs.Length());
-    for (uint32_t j = 0; j < bases.size(); j++) {
-      void* data = nullptr;
-      size_t len = 0;
-      if (napi_get_arraybuffer_info(env, abs.Get(j), &data, &len) != napi_ok)
-        ThrowType(env, "views need ArrayBuffers");
-      bases[j] = {static_cast<const uint8_t*>(data), len};
-    }
-    const uint32_t* refs = layout_arg.Data();
-    for (uint32_t i = 0; i < n; i++) {
-      const uint32_t which = refs[3 * i], offset = refs[3 * i + 1], len = refs[3 * i + 2];
-      if (which == kNullValue) continue;  // value stays null: a tombstone
-      if (which >= bases.size() || static_cast<size_t>(offset) + len > bases[which].second)
-        ThrowType(env, "value view out of range at index " + std::to_string(i));
-      b->msgs[i].value = len ? static_cast<const void*>(bases[which].first + offset) : NonNullEmpty();
-      b->msgs[i].value_len = len;
-    }
+// The packed layout: one Buffer of values back to back, `lengths` their lengths.
+void ReadPackedValues(Napi::Env env, Napi::Buffer<uint8_t> buf, const Napi::Uint32Array& lengths, Batch* b) {
+  const uint8_t* base = buf.Data();
+  size_t offset = 0;
+  for (uint32_t i = 0; i < b->msgs.size(); i++) {
+    const uint32_t len = lengths[i];
+    if (offset + len > buf.Length()) ThrowType(env, "lengths add up to more than the packed Buffer");
+    b->msgs[i].value = len ? static_cast<const void*>(base + offset) : NonNullEmpty();
+    b->msgs[i].value_len = len;
+    offset += len;
   }
+}
+
+// The views layout: the distinct ArrayBuffers behind the values, and per message (ArrayBuffer
+// index, byte offset, length), index kNullValue for a null value. Reading a few ArrayBuffers
+// replaces one N-API element read per message.
+void ReadViewValues(Napi::Env env, Napi::Array buffers, const Napi::Uint32Array& views, Batch* b) {
+  std::vector<std::pair<const uint8_t*, size_t>> bases(buffers.Length());
+  for (uint32_t j = 0; j < bases.size(); j++) {
+    void* data = nullptr;
+    size_t len = 0;
+    if (napi_get_arraybuffer_info(env, buffers.Get(j), &data, &len) != napi_ok) ThrowType(env, "views need ArrayBuffers");
+    bases[j] = {static_cast<const uint8_t*>(data), len};
+  }
+  const uint32_t* refs = views.Data();
+  for (uint32_t i = 0; i < b->msgs.size(); i++) {
+    const uint32_t which = refs[3 * i], offset = refs[3 * i + 1], len = refs[3 * i + 2];
+    if (which == kNullValue) continue;  // value stays null: a tombstone
+    if (which >= bases.size() || static_cast<size_t>(offset) + len > bases[which].second)
+      ThrowType(env, "value view out of range at index " + std::to_string(i));
+    b->msgs[i].value = len ? static_cast<const void*>(bases[which].first + offset) : NonNullEmpty();
+    b->msgs[i].value_len = len;
+  }
+}
+
+// The columns a batch has only when one of its messages uses them: keys, partitions,
+// timestamps, headers (arguments 3 to 6 of produceBatch; anything else there means none).
+void ReadOptionalColumns(Napi::Env env, const Napi::CallbackInfo& info, Batch* b) {
+  const size_t n = b->msgs.size();
   if (info[3].IsArray()) {
     if (info[3].As<Napi::Array>().Length() < n) ThrowType(env, "keys shorter than values");
-    GatherKeys(env, info[3], b.get());
+    GatherKeys(env, info[3], b);
   }
   if (info[4].IsTypedArray()) {
     Napi::Int32Array parts = info[4].As<Napi::Int32Array>();
@@ -328,21 +309,57 @@ Napi::Value Producer::ProduceBatch(const Napi::CallbackInfo& info) {
     for (uint32_t i = 0; i < n; i++)
       if (ts[i] != 0) b->Extra(i).timestamp = static_cast<int64_t>(ts[i]);
   }
-  if (info[6].IsArray()) GatherHeaders(env, info[6].As<Napi::Array>(), b.get());
+  if (info[6].IsArray()) GatherHeaders(env, info[6].As<Napi::Array>(), b);
+}
+
+}  // namespace
+
+Napi::Value Producer::ProduceBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (closing_) ThrowKafka(env, RD_KAFKA_RESP_ERR__STATE, "producer is closed");
+  // lib/producer.ts and lib/batch.ts have validated and flattened everything; these checks only
+  // keep a malformed call from crashing the process.
+  if (info.Length() < 8 || !info[0].IsString() || !info[1].IsNumber() || !info[7].IsTypedArray() ||
+      info[7].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array)
+    ThrowType(env, "produceBatch(topic, id, values, keys, partitions, timestamps, headers, layout: Uint32Array)");
+  const std::string topic = info[0].As<Napi::String>().Utf8Value();
+  rd_kafka_topic_t* rkt = core_->Topic(topic);
+  if (rkt == nullptr) {
+    rd_kafka_resp_err_t err = rd_kafka_last_error();
+    ThrowKafka(env, err, "topic \"" + topic + "\": " + rd_kafka_err2str(err));
+  }
+  // How the values arrive (lib/batch.ts chooses): packed, or views (see the readers above).
+  Napi::Uint32Array layout = info[7].As<Napi::Uint32Array>();
+  const bool packed = info[2].IsBuffer();
+  if (!packed && !info[2].IsArray()) ThrowType(env, "values must be a Buffer or an array of ArrayBuffers");
+  const uint32_t n = static_cast<uint32_t>(packed ? layout.ElementLength() : layout.ElementLength() / 3);
+
+  auto b = std::make_unique<Batch>(info[1].As<Napi::Number>().DoubleValue(), n, bridge_->Reuse());
+  b->rkt = rkt;
+  if (packed) {
+    ReadPackedValues(env, info[2].As<Napi::Buffer<uint8_t>>(), layout, b.get());
+  } else {
+    ReadViewValues(env, info[2].As<Napi::Array>(), layout, b.get());
+  }
+  ReadOptionalColumns(env, info, b.get());
 
   // One reference per batch keeps every value and key Buffer alive until its last report.
   Napi::Array hold = Napi::Array::New(env, 2);
   hold.Set(0u, info[2]);
   hold.Set(1u, info[3]);
   napi_create_reference(env, hold, 1, &b->keepalive);
+  Submit(env, b.release());
+  return env.Undefined();
+}
 
+void Producer::Submit(Napi::Env env, Batch* b) {
   // While batches are pending the wrapper may not be collected and the loop stays alive.
   if (bridge_->pending_batches++ == 0) {
     Ref();
     tsfn_.Ref(env);
   }
   std::vector<Batch*> settled;
-  core_->Submit(b.release(), &settled);
+  core_->Submit(b, &settled);
   if (!settled.empty()) {
     // Every message was rejected at once; settle through the same path as delivery reports.
     Dispatch* d = new Dispatch();
@@ -350,7 +367,6 @@ Napi::Value Producer::ProduceBatch(const Napi::CallbackInfo& info) {
     napi_status st = tsfn_.NonBlockingCall(d);
     if (st != napi_ok) ThrowKafka(env, RD_KAFKA_RESP_ERR__FAIL, "delivery dispatch unavailable");
   }
-  return env.Undefined();
 }
 
 Napi::Value Producer::Flush(const Napi::CallbackInfo& info) {

@@ -56,8 +56,10 @@ class Producer : public Napi::ObjectWrap<Producer> {
  private:
   friend void DispatchToJs(Napi::Env, Napi::Function, ProducerBridge*, Dispatch*);
 
-  // produceBatch(topic, id, values, keys?, partitions?, timestamps?, headers?): undefined
+  // produceBatch(topic, id, values, keys?, partitions?, timestamps?, headers?, layout): undefined
   Napi::Value ProduceBatch(const Napi::CallbackInfo& info);
+  // Hands a filled batch to librdkafka; one rejected whole settles through the dispatch path.
+  void Submit(Napi::Env env, Batch* b);
   // flush(timeoutMs): Promise<number>, the count still unsettled when it returns
   Napi::Value Flush(const Napi::CallbackInfo& info);
   // close(timeoutMs): Promise<void>

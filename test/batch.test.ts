@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
-import { flattenPacked, packBatch, type FlatBatch } from '../lib/batch'
+import { batchValues, flattenPacked, packBatch, type FlatBatch } from '../lib/batch'
 import { KafkaError } from '../lib/index'
 
 function rejects(messages: unknown[]): KafkaError {
@@ -13,12 +13,9 @@ function rejects(messages: unknown[]): KafkaError {
   throw new Error('expected packBatch to throw')
 }
 
-/** The bytes the native side will read for message i of a views-layout batch. */
+/** The bytes the native side will read for message i of a batch. */
 function valueAt(batch: FlatBatch, i: number): Buffer | null {
-  const buffers = batch.values as ArrayBuffer[]
-  const [which, offset, length] = batch.layout.subarray(3 * i, 3 * i + 3)
-  if (which === 0xffffffff) return null
-  return Buffer.from(buffers[which]!, offset, length)
+  return batchValues(batch, i + 1)[i]!
 }
 
 describe('packBatch', () => {

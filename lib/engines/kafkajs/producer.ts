@@ -6,12 +6,13 @@ import type { EventEmitter } from 'node:events'
 
 import type { Message as KafkajsMessage, Producer as KafkajsProducer, TopicMessages } from 'kafkajs'
 
-import { NULL_VALUE, type FlatBatch } from '../batch'
-import type { ResolvedProducerConfig } from '../config'
-import { kafkajs } from '../engine'
-import { invalidArg, KafkaError } from '../errors'
-import type { ProducerEngine } from '../producer'
-import type { BatchFailure, BatchReport, ProducerStats } from '../types'
+import { batchValues, type FlatBatch } from '../../batch'
+import type { ResolvedProducerConfig } from '../../config'
+import { kafkajs } from '../../engine'
+import { invalidArg, KafkaError } from '../../errors'
+import type { BatchFailure, BatchReport, ProducerStats } from '../../types'
+import { MAX_INT32 } from '../../validate'
+import type { ProducerEngine } from '../contract'
 import { createKafka, partitioner, reach, within } from './client'
 import { kafkajsProducerSettings, type ProducerSettings } from './config'
 import { fromKafkajs } from './errors'
@@ -39,18 +40,9 @@ interface Outgoing {
 /** Rebuilds kafkajs messages from the flat batch produceBatch validated (the payloads are not copied). */
 function toMessages(batch: FlatBatch, count: number): Array<{ message: KafkajsMessage; bytes: number }> {
   const out = new Array<{ message: KafkajsMessage; bytes: number }>(count)
-  const views = Array.isArray(batch.values)
-  let packedAt = 0
+  const values = batchValues(batch, count)
   for (let i = 0; i < count; i++) {
-    let value: Buffer | null
-    if (views) {
-      const idx = batch.layout[3 * i]!
-      value = idx === NULL_VALUE ? null : Buffer.from((batch.values as ArrayBuffer[])[idx]!, batch.layout[3 * i + 1], batch.layout[3 * i + 2])
-    } else {
-      const len = batch.layout[i]!
-      value = (batch.values as Buffer).subarray(packedAt, packedAt + len)
-      packedAt += len
-    }
+    const value = values[i]!
     const message: KafkajsMessage = { value }
     let bytes = value === null ? 0 : value.length
     const key = batch.keys?.[i]
@@ -132,7 +124,7 @@ export class KafkajsProducerEngine implements ProducerEngine {
     }
     // Retries back off from retry.backoff.ms up to 1 s, as librdkafka's do, and stop in about
     // message.timeout.ms (which also bounds each send below).
-    const retries = s.retries ?? (s.messageTimeoutMs > 0 ? Math.ceil(s.messageTimeoutMs / 1000) + 4 : 2 ** 31 - 1)
+    const retries = s.retries ?? (s.messageTimeoutMs > 0 ? Math.ceil(s.messageTimeoutMs / 1000) + 4 : MAX_INT32)
     this.#producer = createKafka(s, events).producer({
       idempotent: s.idempotent,
       createPartitioner: partitioner(s.partitioner),

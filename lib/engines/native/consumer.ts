@@ -2,19 +2,20 @@
 // copied into one ArrayBuffer per call (see native/consumer.cc); waiting takes no thread.
 import type { EventEmitter } from 'node:events'
 
-import { binding, nativeConfig, type NativeConsumedBatch, type NativeConsumer, type TopicPartitionOffset } from '../binding'
-import { forget, partitionKey, reachCluster, releaseAtExit } from '../client'
-import { FETCH_QUEUE_BACKOFF_MS, type ResolvedConsumerConfig } from '../config'
-import type { ConsumedMessage, ConsumerEngine, TopicPartition, TopicPartitionPosition } from '../consumer'
-import { emitSafely } from '../emit'
-import { KafkaError } from '../errors'
-import { librdkafkaPattern } from '../topic-pattern'
-import { librdkafkaVersion, requireLibrdkafka, versionAtLeast } from '../version'
+import { binding, nativeConfig, type NativeConsumedBatch, type NativeConsumer, type TopicPartitionOffset } from '../../binding'
+import { FETCH_QUEUE_BACKOFF_MS, type ResolvedConsumerConfig } from '../../config'
+import { emitSafely } from '../../emit'
+import { KafkaError } from '../../errors'
+import { librdkafkaPattern } from '../../topic-pattern'
+import type { ConsumedMessage, TopicPartition, TopicPartitionPosition } from '../../types'
+import { librdkafkaVersion, requireLibrdkafka, versionAtLeast } from '../../version'
+import type { ConsumerEngine } from '../contract'
+import { partitionKey, reachCluster } from '../shared'
+import { EVENT_KIND, META } from './layout'
+import { forget, releaseAtExit } from './lifetime'
 
 const NO_HEADERS: Array<[string, Buffer | null]> = Object.freeze([]) as never
 const RECHECK_MS = 50
-// Layout of a consumed batch's meta array: see native/consumer.cc.
-const W = 9
 
 /**
  * What the native engine adds to a consumer's keys, for the librdkafka `version` it runs on,
@@ -106,17 +107,17 @@ export class NativeConsumerEngine implements ConsumerEngine {
     const arena = batch.arena
     const out = new Array<ConsumedMessage>(count)
     for (let i = 0; i < count; i++) {
-      const r = i * W
-      const valueLen = meta[r + 4]
-      const keyLen = meta[r + 6]
-      const h = meta[r + 8]
+      const r = i * META.width
+      const valueLen = meta[r + META.valueLen]
+      const keyLen = meta[r + META.keyLen]
+      const h = meta[r + META.headers]
       out[i] = {
-        topic: topics[meta[r + 7]],
-        partition: meta[r],
-        offset: meta[r + 1],
-        timestamp: meta[r + 2],
-        key: keyLen < 0 ? null : Buffer.from(arena, meta[r + 5], keyLen),
-        value: valueLen < 0 ? null : Buffer.from(arena, meta[r + 3], valueLen),
+        topic: topics[meta[r + META.topic]],
+        partition: meta[r + META.partition],
+        offset: meta[r + META.offset],
+        timestamp: meta[r + META.timestamp],
+        key: keyLen < 0 ? null : Buffer.from(arena, meta[r + META.keyAt], keyLen),
+        value: valueLen < 0 ? null : Buffer.from(arena, meta[r + META.valueAt], valueLen),
         headers: h < 0 ? NO_HEADERS : pairs(batch.headers![h]),
       }
     }
@@ -135,10 +136,10 @@ export class NativeConsumerEngine implements ConsumerEngine {
     }
     for (const e of batch.errors) emitSafely(this.#events, 'warning', KafkaError.from(e))
     for (const [kind, a, b] of batch.events) {
-      if (kind <= 1) {
+      if (kind === EVENT_KIND.error || kind === EVENT_KIND.commitError) {
         const e = KafkaError.from(a)
         emitSafely(this.#events, e.fatal ? 'fatal' : 'warning', e)
-      } else if (kind === 2) {
+      } else if (kind === EVENT_KIND.log) {
         const text = b as string
         const nl = text.indexOf('\n')
         emitSafely(this.#events, 'log', { level: a as number, facility: text.slice(0, nl), message: text.slice(nl + 1) })

@@ -4,10 +4,10 @@ import type { EventEmitter } from 'node:events'
 
 import type { ICustomPartitioner, Kafka, LogEntry as KafkajsLogEntry } from 'kafkajs'
 
-import { emitSafely } from '../emit'
-import { kafkajs } from '../engine'
-import { reachCluster } from '../client'
-import { KafkaError } from '../errors'
+import { emitSafely } from '../../emit'
+import { kafkajs } from '../../engine'
+import { KafkaError } from '../../errors'
+import { reachCluster } from '../shared'
 import type { ClientSettings } from './config'
 import { fromKafkajs } from './errors'
 

@@ -7,8 +7,9 @@ import tls from 'node:tls'
 
 import type { ISocketFactory, KafkaConfig, SASLOptions } from 'kafkajs'
 
-import { describe, type ConfigValue } from '../config'
-import { invalidArg } from '../errors'
+import type { ConfigValue } from '../../config'
+import { invalidArg } from '../../errors'
+import { describe, MAX_INT32 } from '../../validate'
 
 /** Settings shared by the kafkajs producer and consumer. */
 export interface ClientSettings {
@@ -55,7 +56,7 @@ export interface ConsumerSettings extends ClientSettings {
 
 type Handler<S> = (value: ConfigValue, settings: S, key: string) => void
 
-function int(key: string, v: ConfigValue, min = 0, max = 2 ** 31 - 1): number {
+function int(key: string, v: ConfigValue, min = 0, max = MAX_INT32): number {
   const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
     throw invalidArg(`config "${key}": must be an integer from ${min} to ${max} (got ${describe(v)})`, { key })

@@ -1,14 +1,15 @@
 // The native producer engine: batches go to librdkafka through the addon in one call each.
 import type { EventEmitter } from 'node:events'
 
-import type { FlatBatch } from '../batch'
-import { binding, nativeConfig, type DispatchCallback, type NativeProducer, type SettledRow } from '../binding'
-import { forget, releaseAtExit, reachCluster } from '../client'
-import type { ResolvedProducerConfig } from '../config'
-import { emitSafely } from '../emit'
-import { describeErrno, KafkaError } from '../errors'
-import type { ProducerEngine } from '../producer'
-import type { BatchFailure, BatchReport, ProducerStats } from '../types'
+import type { FlatBatch } from '../../batch'
+import { binding, nativeConfig, type DispatchCallback, type NativeProducer, type SettledRow } from '../../binding'
+import type { ResolvedProducerConfig } from '../../config'
+import { emitSafely } from '../../emit'
+import { describeErrno, KafkaError } from '../../errors'
+import type { BatchFailure, BatchReport, ProducerStats } from '../../types'
+import type { ProducerEngine } from '../contract'
+import { reachCluster } from '../shared'
+import { forget, releaseAtExit } from './lifetime'
 
 interface PendingBatch {
   resolve: (report: BatchReport) => void

@@ -2,7 +2,7 @@
 // under the same protocol names, so native and kafkajs consumers can share one group.
 import type { Assigner, GroupMember, GroupMemberAssignment, PartitionAssigner } from 'kafkajs'
 
-import { kafkajs } from '../engine'
+import { kafkajs } from '../../engine'
 
 type Plan = Map<string, Record<string, number[]>>
 

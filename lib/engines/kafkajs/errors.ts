@@ -1,7 +1,7 @@
 // kafkajs errors as KafkaErrors with librdkafka's codes, so an application's error handling does
 // not depend on the engine.
-import { PROTOCOL_NAMES, RETRIABLE_CODES } from '../codes'
-import { KafkaError } from '../errors'
+import { PROTOCOL_NAMES, RETRIABLE_CODES } from '../../codes'
+import { KafkaError } from '../../errors'
 
 interface KafkajsErrorLike extends Error {
   name: string

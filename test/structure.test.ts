@@ -1,0 +1,88 @@
+// The shape of lib/ (docs/architecture.md, "Layout"): no import cycles, and the engines below
+// the public classes (an engine imports the contract and shared modules, never a class).
+import { readdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+
+import { describe, expect, it } from 'vitest'
+
+import { NULL_VALUE } from '../lib/batch'
+import { binding } from '../lib/binding'
+import { EVENT_KIND, META } from '../lib/engines/native/layout'
+
+const lib = path.join(__dirname, '..', 'lib')
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name)
+    return e.isDirectory() ? sources(full) : e.name.endsWith('.ts') ? [full] : []
+  })
+}
+
+/** Each file's local imports (type-only ones too: they tie the files just the same), as files. */
+function importGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>()
+  for (const file of sources(lib)) {
+    const text = readFileSync(file, 'utf8')
+    const specs = [...text.matchAll(/(?:from\s+|import\(\s*|require\(\s*)'(\.{1,2}\/[^']+)'/g)].map((m) => m[1]!)
+    const targets = specs.map((s) => {
+      const base = path.resolve(path.dirname(file), s)
+      for (const candidate of [`${base}.ts`, path.join(base, 'index.ts'), base]) {
+        if (candidate.endsWith('.ts') && sources(path.dirname(candidate)).includes(candidate)) return candidate
+      }
+      throw new Error(`${path.relative(lib, file)} imports ${s}, which is not a file of lib/`)
+    })
+    graph.set(file, [...new Set(targets)])
+  }
+  return graph
+}
+
+/** Every cycle, each once, as a list of files relative to lib/. */
+function cycles(graph: Map<string, string[]>): string[][] {
+  const found = new Map<string, string[]>()
+  const state = new Map<string, 'open' | 'done'>()
+  const stack: string[] = []
+  const visit = (f: string) => {
+    state.set(f, 'open')
+    stack.push(f)
+    for (const t of graph.get(f) ?? []) {
+      if (state.get(t) === 'open') {
+        const cycle = stack.slice(stack.indexOf(t)).map((x) => path.relative(lib, x))
+        found.set([...cycle].sort().join(' '), cycle)
+      } else if (!state.has(t)) visit(t)
+    }
+    stack.pop()
+    state.set(f, 'done')
+  }
+  for (const f of graph.keys()) if (!state.has(f)) visit(f)
+  return [...found.values()]
+}
+
+describe('lib/ structure', () => {
+  const graph = importGraph()
+
+  it('has no import cycle', () => {
+    expect(cycles(graph)).toEqual([])
+    // The detector finds one when there is one.
+    const a = path.join(lib, 'a.ts')
+    const b = path.join(lib, 'b.ts')
+    expect(cycles(new Map([[a, [b]], [b, [a]]]))).toEqual([['a.ts', 'b.ts']])
+  })
+
+  it('keeps the engines below the public classes', () => {
+    const upward = [...graph].flatMap(([file, targets]) =>
+      path.relative(lib, file).startsWith('engines/')
+        ? targets.filter((t) => ['producer.ts', 'consumer.ts', 'mock-cluster.ts', 'index.ts'].includes(path.relative(lib, t))).map((t) => `${path.relative(lib, file)} -> ${path.relative(lib, t)}`)
+        : [],
+    )
+    expect(upward).toEqual([])
+  })
+})
+
+describe('array layouts shared with the addon', () => {
+  it('name the same numbers in native/layout.h and TypeScript', () => {
+    const layouts = binding().layouts()
+    expect(layouts.consumedMeta).toEqual(META)
+    expect(layouts.eventKind).toEqual(EVENT_KIND)
+    expect(layouts.nullValue).toBe(NULL_VALUE)
+  })
+})
