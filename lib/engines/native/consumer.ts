@@ -14,6 +14,8 @@ import { partitionKey, reachCluster } from '../shared'
 import { EVENT_KIND, META } from './layout'
 import { forget, releaseAtExit } from './lifetime'
 
+// The meta row's columns as module constants: read per message, they must not cost a lookup.
+const { width: W, partition: PARTITION, offset: OFFSET, timestamp: TIMESTAMP, valueAt: VALUE_AT, valueLen: VALUE_LEN, keyAt: KEY_AT, keyLen: KEY_LEN, topic: TOPIC, headers: HEADERS } = META
 const NO_HEADERS: Array<[string, Buffer | null]> = Object.freeze([]) as never
 const RECHECK_MS = 50
 
@@ -107,17 +109,17 @@ export class NativeConsumerEngine implements ConsumerEngine {
     const arena = batch.arena
     const out = new Array<ConsumedMessage>(count)
     for (let i = 0; i < count; i++) {
-      const r = i * META.width
-      const valueLen = meta[r + META.valueLen]
-      const keyLen = meta[r + META.keyLen]
-      const h = meta[r + META.headers]
+      const r = i * W
+      const valueLen = meta[r + VALUE_LEN]
+      const keyLen = meta[r + KEY_LEN]
+      const h = meta[r + HEADERS]
       out[i] = {
-        topic: topics[meta[r + META.topic]],
-        partition: meta[r + META.partition],
-        offset: meta[r + META.offset],
-        timestamp: meta[r + META.timestamp],
-        key: keyLen < 0 ? null : Buffer.from(arena, meta[r + META.keyAt], keyLen),
-        value: valueLen < 0 ? null : Buffer.from(arena, meta[r + META.valueAt], valueLen),
+        topic: topics[meta[r + TOPIC]],
+        partition: meta[r + PARTITION],
+        offset: meta[r + OFFSET],
+        timestamp: meta[r + TIMESTAMP],
+        key: keyLen < 0 ? null : Buffer.from(arena, meta[r + KEY_AT], keyLen),
+        value: valueLen < 0 ? null : Buffer.from(arena, meta[r + VALUE_AT], valueLen),
         headers: h < 0 ? NO_HEADERS : pairs(batch.headers![h]),
       }
     }
