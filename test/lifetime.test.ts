@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
+import { binding } from '../lib/binding'
 import { MockCluster, Producer } from '../lib/index'
 import { readBack, startMock, uniqueTopic } from './helpers'
 
@@ -28,6 +29,14 @@ function runFixture(args: string[]) {
 describe('lifetime', () => {
   it('runs with gc exposed', () => {
     expect(typeof gc).toBe('function')
+  })
+
+  it('settles a second close of the native consumer handle itself (the class closes once; the handle may not hang either)', async () => {
+    const native = new (binding().Consumer)({ 'bootstrap.servers': cluster.bootstrapServers, 'group.id': uniqueTopic('g') }, () => {})
+    const first = native.close(1000)
+    const outcome = await Promise.race([native.close(1000).then(() => 'settled'), new Promise((r) => setTimeout(() => r('pending after 5 s'), 5000))])
+    expect(outcome).toBe('settled')
+    await first
   })
 
   it('keeps payloads alive while in flight even when nothing else references them', async () => {
