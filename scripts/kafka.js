@@ -10,7 +10,7 @@
 // lives in .kafka/<name>/ (default name "single"; outside build/, which node-gyp rebuild wipes), and its cluster.json there holds the
 // bootstrap servers, ports and process ids that tests and the benchmark read.
 'use strict'
-const { execFileSync, spawn, spawnSync } = require('node:child_process')
+const { spawn, spawnSync } = require('node:child_process')
 const crypto = require('node:crypto')
 const fs = require('node:fs')
 const net = require('node:net')

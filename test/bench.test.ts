@@ -11,7 +11,7 @@ import { nativeBuild } from '../lib/index'
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { parsePattern, withEnd, sendTimes, scheduleArg } = require('../bench/schedule.js')
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { parseOptions } = require('../bench/run.js')
+const { parseOptions, resolveBrokers } = require('../bench/run.js')
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { loadScenarios, evaluateTargets } = require('../bench/scenario.js')
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -93,7 +93,7 @@ describe('bench options', () => {
       try {
         const o = parseOptions(args)
         // --brokers is resolved when the run starts; check it the same way.
-        if (o.brokers !== undefined) require('../bench/run.js').resolveBrokers(o.brokers)
+        if (o.brokers !== undefined) resolveBrokers(o.brokers)
       } catch (err) {
         thrown = err
       }

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest'
 import { KafkaError, PRESETS, Producer } from '../lib/index'
 import { FETCH_QUEUE_BACKOFF_MS, resolveConsumerConfig, resolveProducerConfig } from '../lib/config'
 import { fetchPacing } from '../lib/engines/native/consumer'
-import { librdkafkaAtLeast } from '../lib/version'
 import { catchError } from './helpers'
 
 describe('producer configuration', () => {
