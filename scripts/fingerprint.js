@@ -16,7 +16,7 @@ const BUILD_FILES = ['binding.gyp', 'scripts/find-librdkafka.js', 'scripts/finge
 function inputs() {
   const native = fs
     .readdirSync(path.join(root, 'native'))
-    .filter((f) => /\.(cc|h|map)$/.test(f))
+    .filter((f) => /\.(cc|h|map|json)$/.test(f))
     .map((f) => `native/${f}`)
   // A copy without some build file (the packed package carries neither the prebuild script nor
   // scripts/librdkafka.js) hashes what it has: its fingerprint only concerns source builds made there.

@@ -72,11 +72,12 @@ describe('npm pack and install', () => {
       /^dist\/(cjs|esm)\/[\w/.-]+\.(js|mjs|d\.ts|d\.mts)$/,
       /^prebuilds\/linux-x64\/turbokafka\.glibc\.node$/,
       /^native\/[\w]+\.(cc|h|map)$/,
+      /^native\/build\.json$/,
       /^binding\.gyp$/,
       /^scripts\/(find-librdkafka|fingerprint)\.js$/,
     ]
     expect(packed.filter((f) => !allowed.some((re) => re.test(f)))).toEqual([])
-    for (const must of ['prebuilds/linux-x64/turbokafka.glibc.node', 'dist/cjs/index.js', 'dist/esm/index.mjs', 'dist/cjs/index.d.ts', 'native/addon.cc', 'binding.gyp', 'LICENSE', 'README.md']) {
+    for (const must of ['prebuilds/linux-x64/turbokafka.glibc.node', 'dist/cjs/index.js', 'dist/esm/index.mjs', 'dist/cjs/index.d.ts', 'native/addon.cc', 'native/build.json', 'binding.gyp', 'LICENSE', 'README.md']) {
       expect(packed).toContain(must)
     }
     expect(statSync(tarball).size).toBeGreaterThan(0)
