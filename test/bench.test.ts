@@ -6,6 +6,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 import { nativeBuild } from '../lib/index'
+import { runBench } from './helpers'
 
 // The bench is plain CommonJS (it runs without a build step of its own).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -203,18 +204,14 @@ describe('the C baseline', () => {
 
 describe('bench smoke run (mock cluster, tiny counts)', () => {
   it('runs every workload and engine and reports what was delivered and read', { timeout: 240_000 }, () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-bench-'))
-    const json = path.join(dir, 'out.json')
-    const chart = path.join(dir, 'out.svg')
-    const r = spawnSync(
-      process.execPath,
-      ['bench/run.js', '--engines', 'c,c-batch,native,native-packed,kafkajs,kafkajs-direct', '--messages', '30000', '--repeat', '1', '--sizes', '100', '--batch', '1000', '--kafkajs-share', '1', '--duration', '2', '--rate', '1000', '--json', json, '--chart', chart],
-      { cwd: root, encoding: 'utf8', timeout: 230_000 },
+    const chart = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tk-chart-')), 'out.svg')
+    const { r, results: out } = runBench(
+      ['--engines', 'c,c-batch,native,native-packed,kafkajs,kafkajs-direct', '--messages', '30000', '--repeat', '1', '--sizes', '100', '--batch', '1000', '--kafkajs-share', '1', '--duration', '2', '--rate', '1000', '--chart', chart],
+      { timeoutMs: 230_000 },
     )
     expect(r.stderr).toContain('mock cluster in a separate process')
     expect(r.status, r.stderr).toBe(0)
     expect(r.stderr).toContain(`C baseline: bench/c/prebuilt/${process.platform}-${process.arch}/baseline`)
-    const out = JSON.parse(fs.readFileSync(json, 'utf8'))
     const engines = (w: string) => out.trials.filter((t: { workload: string }) => t.workload === w).map((t: { engine: string }) => t.engine)
     expect(engines('produce')).toEqual(['c', 'c-batch', 'native', 'native-packed', 'kafkajs', 'kafkajs-direct'])
     expect(engines('consume')).toEqual(['c', 'c-batch', 'native', 'kafkajs', 'kafkajs-direct'])
@@ -265,16 +262,11 @@ describe('bench smoke run (mock cluster, tiny counts)', () => {
   })
 
   it('runs without a C baseline, saying so, and fills the consume topic with turbokafka instead', { timeout: 120_000 }, () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-bench-noc-'))
-    const json = path.join(dir, 'out.json')
-    const r = spawnSync(
-      process.execPath,
-      ['bench/run.js', '--workloads', 'produce,consume', '--messages', '20000', '--repeat', '1', '--sizes', '100', '--batch', '1000', '--engines', 'c,native', '--json', json],
-      { cwd: root, encoding: 'utf8', timeout: 110_000, env: { ...process.env, TURBOKAFKA_BENCH_C: 'none' } },
-    )
+    const { r, results: out } = runBench(['--workloads', 'produce,consume', '--messages', '20000', '--repeat', '1', '--sizes', '100', '--batch', '1000', '--engines', 'c,native'], {
+      env: { ...process.env, TURBOKAFKA_BENCH_C: 'none' },
+    })
     expect(r.status, r.stderr).toBe(0)
     expect(r.stderr).toContain('C baselines skipped: TURBOKAFKA_BENCH_C=none; ratios to C are left out')
-    const out = JSON.parse(fs.readFileSync(json, 'utf8'))
     expect(out.options.engines).toEqual(['native'])
     expect(out.trials.map((t: { workload: string; engine: string; delivered?: number; received?: number }) => [t.workload, t.engine, t.delivered ?? t.received])).toEqual([
       ['produce', 'native', 20000],
@@ -285,16 +277,12 @@ describe('bench smoke run (mock cluster, tiny counts)', () => {
 
   it('says a peer client is skipped when it is not installed where the bench looks, and runs the rest', { timeout: 120_000 }, () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-no-peers-'))
-    const json = path.join(empty, 'out.json')
-    const r = spawnSync(
-      process.execPath,
-      ['bench/run.js', '--workloads', 'produce', '--engines', 'c,node-rdkafka', '--messages', '20000', '--repeat', '1', '--sizes', '100', '--batch', '1000', '--json', json],
-      { cwd: root, encoding: 'utf8', timeout: 110_000, env: { ...process.env, TURBOKAFKA_BENCH_PEERS: empty } },
-    )
+    const { r, results } = runBench(['--workloads', 'produce', '--engines', 'c,node-rdkafka', '--messages', '20000', '--repeat', '1', '--sizes', '100', '--batch', '1000'], {
+      env: { ...process.env, TURBOKAFKA_BENCH_PEERS: empty },
+    })
     expect(r.status, r.stderr).toBe(0)
     expect(r.stderr).toContain(`node-rdkafka: not installed in ${path.relative(root, empty)}, skipped`)
-    const trials = JSON.parse(fs.readFileSync(json, 'utf8')).trials
+    const trials = results.trials
     expect(trials.map((t: { engine: string }) => t.engine)).toEqual(['c'])
   })
-
 })

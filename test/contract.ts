@@ -55,6 +55,13 @@ export async function untilAssigned(c: Consumer, partitions: number, timeoutMs =
   }
 }
 
+/** 200 messages into a topic's two partitions, 100 each, `m0`... alternating; all delivered. */
+async function fillTwoPartitions(t: Target, engine: EngineName, topic: string): Promise<void> {
+  const p = producerOf(t, engine)
+  expect((await p.produceBatch(topic, Array.from({ length: 200 }, (_, i) => ({ value: `m${i}`, partition: i % 2 })))).delivered).toBe(200)
+  await p.close()
+}
+
 /** Messages of every shape produceBatch takes, spread over `partitions` by key and explicitly. */
 export function mixedMessages(n: number, partitions: number): Message[] {
   return Array.from({ length: n }, (_, i) => ({
@@ -219,9 +226,7 @@ export function contractSuite(where: string, t: Target, engines: readonly Engine
     it('commits consumed positions or explicit offsets, and a new member resumes there', async () => {
       const topic = uniqueTopic(`k-${engine}-commit`)
       await t.createTopic(topic, 2)
-      const p = producerOf(t, engine)
-      expect((await p.produceBatch(topic, Array.from({ length: 200 }, (_, i) => ({ value: `m${i}`, partition: i % 2 })))).delivered).toBe(200)
-      await p.close()
+      await fillTwoPartitions(t, engine, topic)
       const group = uniqueTopic('g')
 
       const first = consumerOf(t, engine, group)
@@ -266,9 +271,7 @@ export function contractSuite(where: string, t: Target, engines: readonly Engine
       ])
 
       c.pause([{ topic, partition: 1 }])
-      const p = producerOf(t, engine)
-      await p.produceBatch(topic, Array.from({ length: 200 }, (_, i) => ({ value: `m${i}`, partition: i % 2 })))
-      await p.close()
+      await fillTwoPartitions(t, engine, topic)
       const fromZero = await drain(c, 100)
       expect(new Set(fromZero.map((m) => m.partition))).toEqual(new Set([0]))
       expect(await c.consumeBatch(100, 500)).toEqual([]) // partition 1 is paused
@@ -295,9 +298,7 @@ export function contractSuite(where: string, t: Target, engines: readonly Engine
     it('counts lag from the committed offset where nothing was read yet', async () => {
       const topic = uniqueTopic(`k-${engine}-lagcommit`)
       await t.createTopic(topic, 2)
-      const p = producerOf(t, engine)
-      await p.produceBatch(topic, Array.from({ length: 200 }, (_, i) => ({ value: `m${i}`, partition: i % 2 })))
-      await p.close()
+      await fillTwoPartitions(t, engine, topic)
       const group = uniqueTopic('g')
       const first = consumerOf(t, engine, group)
       first.subscribe([topic])

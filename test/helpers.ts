@@ -1,4 +1,6 @@
-import { spawnSync } from 'node:child_process'
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 
 import { Kafka, logLevel } from 'kafkajs'
@@ -179,4 +181,33 @@ export function gssapiAttempt(addonFile: string, env: NodeJS.ProcessEnv): { conn
   })
   if (r.status !== 0) throw new Error(`the GSSAPI attempt exited with ${r.status}: ${r.stderr}`)
   return JSON.parse(r.stdout) as { connect: string; logs: string[] }
+}
+
+/** What a bench run writes with --json, as far as the tests read it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type BenchResults = any
+
+/**
+ * Runs `npm run bench`'s script with `args` and `--json` into a temporary folder; returns the
+ * process and the results it wrote (undefined when it wrote none). `timeoutMs` bounds the run.
+ */
+export function runBench(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): { r: SpawnSyncReturns<string>; results: BenchResults; dir: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tk-bench-'))
+  const json = path.join(dir, 'out.json')
+  const r = spawnSync(process.execPath, ['bench/run.js', ...args, '--json', json], {
+    cwd: path.join(__dirname, '..'),
+    encoding: 'utf8',
+    timeout: options.timeoutMs ?? 110_000,
+    env: options.env ?? process.env,
+  })
+  let results
+  try {
+    results = JSON.parse(readFileSync(json, 'utf8'))
+  } catch {
+    results = undefined
+  }
+  return { r, results, dir }
 }

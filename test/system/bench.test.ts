@@ -7,6 +7,8 @@ import path from 'node:path'
 
 import { describe, expect, it } from 'vitest'
 
+import { runBench } from '../helpers'
+
 const root = path.join(__dirname, '../..')
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const cBaseline = require('../../bench/c/build.js')
@@ -57,16 +59,12 @@ function installedPeer(spec: string): string {
 describe('a peer client in the bench (system tier: node-rdkafka compiles from source)', () => {
   it('finds node-rdkafka where TURBOKAFKA_BENCH_PEERS says and runs it beside the C baseline', { timeout: 720_000 }, () => {
     const peers = installedPeer('node-rdkafka@3.6.1')
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-peer-'))
-    const json = path.join(dir, 'out.json')
-    const r = spawnSync(
-      process.execPath,
-      ['bench/run.js', '--workloads', 'produce,consume', '--engines', 'c,node-rdkafka', '--messages', '30000', '--repeat', '1', '--sizes', '100', '--batch', '1000', '--json', json],
-      { cwd: root, encoding: 'utf8', timeout: 110_000, env: { ...process.env, TURBOKAFKA_BENCH_PEERS: peers } },
-    )
+    const { r, results } = runBench(['--workloads', 'produce,consume', '--engines', 'c,node-rdkafka', '--messages', '30000', '--repeat', '1', '--sizes', '100', '--batch', '1000'], {
+      env: { ...process.env, TURBOKAFKA_BENCH_PEERS: peers },
+    })
     expect(r.status, r.stderr).toBe(0)
     expect(r.stderr).toContain('node-rdkafka (peer, librdkafka 2.12.0) is installed and runs')
-    const trials = JSON.parse(fs.readFileSync(json, 'utf8')).trials.filter((t: { engine: string }) => t.engine === 'node-rdkafka')
+    const trials = results.trials.filter((t: { engine: string }) => t.engine === 'node-rdkafka')
     expect(trials.map((t: { workload: string; delivered?: number; received?: number }) => [t.workload, t.delivered ?? t.received])).toEqual([
       ['produce', 30000],
       ['consume', 30000],
