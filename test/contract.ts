@@ -62,6 +62,15 @@ async function fillTwoPartitions(t: Target, engine: EngineName, topic: string): 
   await p.close()
 }
 
+/** A member of `group` that read all 200 of fillTwoPartitions' messages, then committed `offsets` (partition 0, 1). */
+async function readThenCommit(t: Target, engine: EngineName, group: string, topic: string, offsets: [number, number]): Promise<Consumer> {
+  const c = consumerOf(t, engine, group)
+  c.subscribe([topic])
+  await drain(c, 200)
+  await c.commit(offsets.map((offset, partition) => ({ topic, partition, offset })))
+  return c
+}
+
 /** Messages of every shape produceBatch takes, spread over `partitions` by key and explicitly. */
 export function mixedMessages(n: number, partitions: number): Message[] {
   return Array.from({ length: n }, (_, i) => ({
@@ -229,13 +238,7 @@ export function contractSuite(where: string, t: Target, engines: readonly Engine
       await fillTwoPartitions(t, engine, topic)
       const group = uniqueTopic('g')
 
-      const first = consumerOf(t, engine, group)
-      first.subscribe([topic])
-      await drain(first, 200)
-      await first.commit([
-        { topic, partition: 0, offset: 60 },
-        { topic, partition: 1, offset: 60 },
-      ])
+      const first = await readThenCommit(t, engine, group, topic, [60, 60])
       expect(await first.committed()).toEqual([
         { topic, partition: 0, offset: 60 },
         { topic, partition: 1, offset: 60 },
@@ -300,15 +303,8 @@ export function contractSuite(where: string, t: Target, engines: readonly Engine
       await t.createTopic(topic, 2)
       await fillTwoPartitions(t, engine, topic)
       const group = uniqueTopic('g')
-      const first = consumerOf(t, engine, group)
-      first.subscribe([topic])
-      await drain(first, 200)
       // Partition 1 is committed at its end: the next member has nothing there to read.
-      await first.commit([
-        { topic, partition: 0, offset: 60 },
-        { topic, partition: 1, offset: 100 },
-      ])
-      await first.close()
+      await (await readThenCommit(t, engine, group, topic, [60, 100])).close()
       const second = consumerOf(t, engine, group)
       second.subscribe([topic])
       expect((await drain(second, 40)).map((m) => m.partition)).toEqual(Array(40).fill(0))
