@@ -15,6 +15,7 @@ const { parseArgs } = require('node:util')
 const { connectReal, partitionsToHold, startMock } = require('./broker.js')
 const cBaseline = require('./c/build.js')
 const { fmt, renderChart } = require('./chart.js')
+const { BASELINES, workloadTable } = require('./report.js')
 const { parsePattern, scheduleArg, withEnd } = require('./schedule.js')
 
 const root = path.join(__dirname, '..')
@@ -78,7 +79,7 @@ const WORKLOADS = {
       'kafkajs-direct': { label: 'kafkajs producer.send, no turbokafka', script: 'produce-kafkajs-direct.js', optional: true },
       'node-rdkafka': { label: 'node-rdkafka produce, delivery reports', script: 'produce-node-rdkafka.js', peer: 'node-rdkafka' },
     },
-    baselines: { c: 'vs C producev', 'c-batch': 'vs C produce_batch' },
+    baselines: BASELINES.produce,
   },
   consume: {
     engines: {
@@ -89,7 +90,7 @@ const WORKLOADS = {
       'kafkajs-direct': { label: 'kafkajs eachBatch, no turbokafka', script: 'consume-kafkajs-direct.js', optional: true },
       'node-rdkafka': { label: 'node-rdkafka consume(batch)', script: 'consume-node-rdkafka.js', peer: 'node-rdkafka' },
     },
-    baselines: { c: 'vs C consumer_poll', 'c-batch': 'vs C consume_batch_queue' },
+    baselines: BASELINES.consume,
   },
   e2e: {
     engines: {
@@ -98,7 +99,7 @@ const WORKLOADS = {
       kafkajs: { label: 'turbokafka engine kafkajs, produceBatch + consumeBatch', script: 'e2e-turbokafka.js', engine: 'kafkajs' },
       'kafkajs-direct': { label: 'kafkajs send + eachBatch, no turbokafka', script: 'e2e-kafkajs-direct.js', optional: true },
     },
-    baselines: {},
+    baselines: BASELINES.e2e,
   },
 }
 
@@ -523,37 +524,18 @@ function summarize(opts, workload, trials) {
   return out
 }
 
-function table(header, rows) {
-  const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`]
-  for (const r of rows) lines.push(`| ${r.join(' | ')} |`)
-  return lines.join('\n')
-}
-
 function report(opts, workload, summary, brokerLabel) {
-  const { baselines } = WORKLOADS[workload]
-  const base = Object.keys(baselines).filter((b) => summary.some((s) => s.engine === b))
   if (workload === 'e2e') {
     const rate = opts.schedule.length === 2 ? `${fmt(opts.schedule[0].rate)} msg/s` : `pattern ${scheduleArg(opts.schedule)}`
     console.log(`End-to-end latency in ms (due-to-send time to consumed), ${rate} for ${opts.duration} s, acks=${opts.acks}, median of ${opts.repeat}`)
-    console.log(`Broker: ${brokerLabel}\n`)
-    console.log(table(
-      ['engine', 'value', 'p50', 'p95', 'p99', 'p99.9', 'max', 'CPU s / 1M msgs', 'peak RSS MB'],
-      summary.map((s) => [s.label, `${s.size} B`, ...['p50', 'p95', 'p99', 'p999', 'max'].map((p) => fmt(s[p], 2)), fmt(s.cpuSecondsPerMillion, 2), String(s.peakRssMB)]),
-    ))
-    return
+  } else {
+    const what = workload === 'produce' ? `Producer, acks=${opts.acks}, delivered (acknowledged) messages per second` : 'Consumer, messages per second read from a pre-filled topic (first message to last)'
+    console.log(`${what}, median of ${opts.repeat}`)
+    const set = Object.entries(opts.consumerSet ?? {})
+    if (workload !== 'produce' && set.length > 0) console.log(`Consumer settings (--consumer-set): ${set.map(([k, v]) => `${k}=${v}`).join(', ')}`)
   }
-  const what = workload === 'produce' ? `Producer, acks=${opts.acks}, delivered (acknowledged) messages per second` : 'Consumer, messages per second read from a pre-filled topic (first message to last)'
-  console.log(`${what}, median of ${opts.repeat}`)
-  const set = Object.entries(opts.consumerSet ?? {})
-  if (workload !== 'produce' && set.length > 0) console.log(`Consumer settings (--consumer-set): ${set.map(([k, v]) => `${k}=${v}`).join(', ')}`)
   console.log(`Broker: ${brokerLabel}\n`)
-  console.log(table(
-    ['engine', 'value', 'msg/s', 'MB/s', ...base.map((b) => baselines[b]), 'CPU s / 1M msgs', 'peak RSS MB'],
-    summary.map((s) => [
-      s.label, `${s.size} B`, fmt(s.msgPerSec), fmt(s.mbPerSec, 1), ...base.map((b) => fmt(s.ratios[b], 2)),
-      fmt(s.cpuSecondsPerMillion, 2), String(s.peakRssMB),
-    ]),
-  ))
+  console.log(workloadTable(workload, summary))
 }
 
 const log = (line) => console.error(`bench: ${line}`)
