@@ -107,11 +107,11 @@ async function freePorts(count) {
       const s = net.createServer()
       await new Promise((resolve, reject) => {
         s.once('error', reject)
-        s.listen(0, '127.0.0.1', resolve)
+        s.listen(0, '127.0.0.1', () => resolve(undefined))
       })
       servers.push(s)
     }
-    return servers.map((s) => s.address().port)
+    return servers.map((s) => /** @type {import('node:net').AddressInfo} */ (s.address()).port)
   } finally {
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))))
   }
@@ -222,6 +222,8 @@ async function start(options) {
     port: ports[2 * i],
     controllerPort: ports[2 * i + 1],
     dir: path.join(dir, `node-${i + 1}`),
+    /** @type {number | undefined} the broker's process, once started */
+    pid: undefined,
   }))
   const clusterId = kraftClusterId()
   for (const node of nodes) {

@@ -86,6 +86,7 @@ function main() {
   // pkg-config finds the pinned rdkafka.pc before any other (find-librdkafka.js also takes its
   // librdkafka.a before any other on the machine).
   const pkgConfigPath = [pinned.pkgConfigPath, process.env.PKG_CONFIG_PATH].filter(Boolean).join(path.delimiter)
+  /** @type {NodeJS.ProcessEnv} */
   const env = { ...process.env, TURBOKAFKA_LINK: 'static', PKG_CONFIG_PATH: pkgConfigPath }
   const nodedir = localNodeDir()
   if (nodedir && !env.npm_config_nodedir) env.npm_config_nodedir = nodedir
