@@ -224,7 +224,8 @@ describe('engines.md differences, consumer', () => {
     }
   })
 
-  it('not polling for max.poll.interval.ms: the member is dropped on both engines and the other takes over', async () => {
+  // Its own loops are bounded (30 s each, per engine); the test's timeout leaves them room to say which one failed.
+  it('not polling for max.poll.interval.ms: the member is dropped on both engines and the other takes over', { timeout: 150_000 }, async () => {
     for (const engine of ['native', 'kafkajs'] as const) {
       const topic = uniqueTopic(`d-maxpoll-${engine}`)
       await cluster.createTopic(topic, 2)
