@@ -8,7 +8,7 @@
 // received (at least once), as librdkafka's stored offsets do.
 import type { EventEmitter } from 'node:events'
 
-import type { Admin, Consumer as KafkajsConsumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs'
+import type { Admin, Consumer as KafkajsConsumer, EachBatchPayload, Kafka } from 'kafkajs'
 
 import type { TopicPartitionOffset } from '../../binding'
 import type { ResolvedConsumerConfig } from '../../config'
@@ -18,6 +18,7 @@ import type { ConsumedMessage, TopicPartition, TopicPartitionPosition } from '..
 import type { ConsumerEngine } from '../contract'
 import { partitionKey } from '../shared'
 import { rangeAssigner, roundRobinAssigner } from './assigners'
+import { BatchBuffer, type Entry } from './buffer'
 import { createKafka, reach, within } from './client'
 import { kafkajsConsumerSettings, type ConsumerSettings } from './config'
 import { fromKafkajs } from './errors'
@@ -26,41 +27,6 @@ import { fromKafkajs } from './errors'
 const INVALID_OFFSET = -1001
 /** How often a waiting eachBatch checks that kafkajs still runs, and heartbeats. */
 const TICK_MS = 100
-
-/** A fetched batch in the buffer. */
-interface Entry {
-  topic: string
-  partition: number
-  messages: KafkaMessage[]
-  taken: number
-  /** Set once eachBatch may return: all taken, or dropped. */
-  released: boolean
-  release: () => void
-}
-
-function toConsumed(topic: string, partition: number, m: KafkaMessage): ConsumedMessage {
-  const headers: Array<[string, Buffer | null]> = []
-  if (m.headers !== undefined) {
-    for (const [name, v] of Object.entries(m.headers)) {
-      if (Array.isArray(v)) for (const one of v) headers.push([name, toBuffer(one)])
-      else headers.push([name, toBuffer(v)])
-    }
-  }
-  return {
-    topic,
-    partition,
-    offset: Number(m.offset),
-    timestamp: Number(m.timestamp),
-    key: m.key ?? null,
-    value: m.value ?? null,
-    headers,
-  }
-}
-
-function toBuffer(v: Buffer | string | undefined | null): Buffer | null {
-  if (v === undefined || v === null) return null
-  return typeof v === 'string' ? Buffer.from(v) : v
-}
 
 export class KafkajsConsumerEngine implements ConsumerEngine {
   readonly name = 'kafkajs'
@@ -71,7 +37,7 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
   /** The current subscription's start (connect, subscribe, run), awaited by consume. */
   #starting: Promise<void> = Promise.resolve()
   #admin: Promise<Admin> | undefined
-  #buffer: Entry[] = []
+  readonly #buffer = new BatchBuffer()
   #waiter: (() => void) | undefined
   #assignment: TopicPartition[] = []
   #positions = new Map<string, TopicPartitionPosition>()
@@ -252,13 +218,11 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
   }
 
   #drop(entry: Entry): void {
-    const at = this.#buffer.indexOf(entry)
-    if (at >= 0) this.#buffer.splice(at, 1)
-    entry.release()
+    this.#buffer.drop(entry)
   }
 
   #dropAll(match: (e: Entry) => boolean = () => true): void {
-    for (const entry of this.#buffer.filter(match)) this.#drop(entry)
+    this.#buffer.dropWhere(match)
   }
 
   async consume(max: number, timeoutMs: number): Promise<ConsumedMessage[]> {
@@ -303,22 +267,9 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
     })
   }
 
-  /** Takes up to `max` buffered messages, oldest batch first, and releases batches taken whole. */
+  /** Takes up to `max` buffered messages and records each partition's position after them. */
   #take(max: number): ConsumedMessage[] {
-    const out: ConsumedMessage[] = []
-    while (out.length < max && this.#buffer.length > 0) {
-      const entry = this.#buffer[0]!
-      const end = Math.min(entry.messages.length, entry.taken + (max - out.length))
-      for (let i = entry.taken; i < end; i++) out.push(toConsumed(entry.topic, entry.partition, entry.messages[i]!))
-      entry.taken = end
-      const last = entry.messages[end - 1]!
-      this.#positions.set(partitionKey(entry.topic, entry.partition), { topic: entry.topic, partition: entry.partition, offset: Number(last.offset) + 1 })
-      if (end === entry.messages.length) {
-        this.#buffer.shift()
-        entry.release()
-      }
-    }
-    return out
+    return this.#buffer.take(max, (topic, partition, offset) => this.#positions.set(partitionKey(topic, partition), { topic, partition, offset }))
   }
 
   #assigned(list: ReadonlyArray<TopicPartition>, what: string): void {
