@@ -2,15 +2,9 @@
 // however often it is called) and the closed state every other call checks.
 import { EventEmitter } from 'node:events'
 
+import type { ClientEngine } from './engines/contract'
 import { KafkaError, stateError } from './errors'
 import { checkInt, MAX_MS } from './validate'
-
-/** What every engine has, whatever it is an engine of. */
-export interface ClientEngine {
-  readonly name: 'native' | 'kafkajs'
-  connect(timeoutMs: number): Promise<void>
-  close(timeoutMs: number): Promise<void>
-}
 
 type EventMap<T> = Record<keyof T, unknown[]>
 

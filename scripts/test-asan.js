@@ -13,6 +13,8 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 
+const { inspect } = require('./prebuild.js')
+
 const root = path.join(__dirname, '..')
 const out = path.join(root, 'build-asan')
 const TESTS = ['test/producer.test.ts', 'test/consumer.test.ts', 'test/lifetime.test.ts', 'test/contract-native.test.ts']
@@ -39,11 +41,11 @@ function main() {
   const built = run('npx', ['cmake-js', 'compile', '-O', out, `--CDTURBOKAFKA_SANITIZE=${SANITIZERS}`])
   if (built !== 0) throw new Error('the sanitizer build failed (see above)')
   const addon = path.join(out, 'Release', 'turbokafka.node')
-  // A build whose code is not instrumented would pass everything: make sure it is.
-  const symbols = spawnSync('nm', ['-u', addon], { encoding: 'utf8' })
-  if (symbols.status !== 0) throw new Error(`nm ${addon}: ${symbols.stderr || symbols.error?.message} (Debian: apt-get install binutils)`)
+  // A build whose code is not instrumented would pass everything: make sure it calls the
+  // sanitizers' hooks (unresolved in the addon, found in their runtimes).
+  const { unresolved } = inspect(addon)
   for (const hook of ['__asan_report_load8', '__ubsan_handle_']) {
-    if (!symbols.stdout.includes(hook)) throw new Error(`${path.relative(root, addon)} calls no ${hook}*: the code was not instrumented`)
+    if (!unresolved.some((s) => s.startsWith(hook))) throw new Error(`${path.relative(root, addon)} calls no ${hook}*: the code was not instrumented`)
   }
   const logs = fs.mkdtempSync(path.join(os.tmpdir(), 'turbokafka-asan-'))
   const env = {

@@ -34,6 +34,10 @@ export class BatchBuffer {
     for (const entry of this.#entries.filter(match)) this.drop(entry)
   }
 
+  dropAll(): void {
+    this.dropWhere(() => true)
+  }
+
   /**
    * Up to `max` messages, oldest batch first; releases batches taken whole. `taken` hears each
    * partition's next offset after what was taken of it.

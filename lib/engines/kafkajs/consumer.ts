@@ -93,7 +93,7 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (this.#consumer !== consumer) return
       const e = fromKafkajs(payload.error)
-      this.#dropAll()
+      this.#buffer.dropAll()
       this.#setAssignment([])
       if (payload.restart) emitSafely(this.#events, 'warning', e)
       else {
@@ -132,7 +132,7 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
 
   /** Leaves the group: commits what was consumed (with auto commit), drops the buffer, reports the revocation. */
   async #stop(consumer: KafkajsConsumer): Promise<void> {
-    this.#dropAll()
+    this.#buffer.dropAll()
     if (this.#settings.autoCommit) await this.#commitPositions(consumer).catch(() => {})
     this.#setAssignment([])
     await consumer.disconnect().catch(() => {})
@@ -158,7 +158,7 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
     }
     // kafkajs rebalances eagerly: every partition is given up and the new set assigned. Offsets
     // restart from the committed ones, so what was buffered or positioned is void.
-    this.#dropAll()
+    this.#buffer.dropAll()
     this.#setAssignment(next)
   }
 
@@ -202,7 +202,7 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
         })
         if (entry.released) break
         if (!isRunning() || this.#consumer !== consumer || this.#closed) {
-          this.#drop(entry)
+          this.#buffer.drop(entry)
           break
         }
         // An application that stops consuming for max.poll.interval.ms leaves the group, as
@@ -210,19 +210,11 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
         if (Date.now() - this.#lastConsume < this.#settings.maxPollIntervalMs) await heartbeat()
       }
     } catch (err) {
-      this.#drop(entry) // a rebalance: kafkajs rejoins
+      this.#buffer.drop(entry) // a rebalance: kafkajs rejoins
       throw err
     } finally {
       if (entry.taken > 0) resolveOffset(entry.messages[entry.taken - 1]!.offset)
     }
-  }
-
-  #drop(entry: Entry): void {
-    this.#buffer.drop(entry)
-  }
-
-  #dropAll(match: (e: Entry) => boolean = () => true): void {
-    this.#buffer.dropWhere(match)
   }
 
   async consume(max: number, timeoutMs: number): Promise<ConsumedMessage[]> {
@@ -314,7 +306,7 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
     this.#assigned(positions, 'seek')
     for (const p of positions) {
       const k = partitionKey(p.topic, p.partition)
-      this.#dropAll((e) => partitionKey(e.topic, e.partition) === k)
+      this.#buffer.dropWhere((e) => partitionKey(e.topic, e.partition) === k)
       this.#subscribed('seek').seek({ topic: p.topic, partition: p.partition, offset: String(p.offset) })
       this.#positions.set(k, { topic: p.topic, partition: p.partition, offset: p.offset! })
     }
@@ -326,7 +318,7 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
       const k = partitionKey(p.topic, p.partition)
       // Like librdkafka, messages already fetched for a paused partition are discarded; resume
       // fetches them again from the position.
-      this.#dropAll((e) => partitionKey(e.topic, e.partition) === k)
+      this.#buffer.dropWhere((e) => partitionKey(e.topic, e.partition) === k)
       this.#subscribed('pause').pause([{ topic: p.topic, partitions: [p.partition] }])
     }
   }
