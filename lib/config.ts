@@ -40,6 +40,9 @@ export const PRESETS: Readonly<Record<Preset, Readonly<Record<string, ConfigValu
  * API (docs/engines.md lists the differences). `auto` (the default): native, or kafkajs with one
  * warning when the addon cannot load.
  */
+/** The `compression.type` values librdkafka takes (and the kafkajs engine maps onto kafkajs's codecs). */
+export const COMPRESSION_TYPES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const
+
 export type Engine = 'native' | 'kafkajs' | 'auto'
 
 /** Options turbokafka itself reads; everything else in a config object goes to librdkafka. */
@@ -87,12 +90,19 @@ export function resolveProducerConfig(config: ProducerConfig | undefined): Resol
   const engine = checkEngine(config.engine)
   const exitFlushTimeoutMs = config.exitFlushTimeoutMs ?? 1000
   if (!Number.isInteger(exitFlushTimeoutMs) || exitFlushTimeoutMs < 0 || exitFlushTimeoutMs > MAX_INT32) {
-    throw invalidArg(`config "exitFlushTimeoutMs": must be a non-negative integer (got ${describe(exitFlushTimeoutMs)})`, {
-      key: 'exitFlushTimeoutMs',
-    })
+    throw invalidArg(
+      `config "exitFlushTimeoutMs": must be a non-negative integer (got ${describe(exitFlushTimeoutMs)})`,
+      {
+        key: 'exitFlushTimeoutMs',
+      },
+    )
   }
 
-  const merged: Record<string, ConfigValue> = { 'client.id': 'turbokafka', ...PRESETS[preset], ...librdkafkaKeys(config, OWN_KEYS) }
+  const merged: Record<string, ConfigValue> = {
+    'client.id': 'turbokafka',
+    ...PRESETS[preset],
+    ...librdkafkaKeys(config, OWN_KEYS),
+  }
 
   // The durable preset's idempotence requires acks=all; say so instead of letting librdkafka
   // refuse a combination the user only half chose.
@@ -115,7 +125,9 @@ export function resolveProducerConfig(config: ProducerConfig | undefined): Resol
 function checkEngine(engine: unknown): Engine {
   if (engine === undefined) return 'auto'
   if (typeof engine !== 'string' || !(ENGINES as readonly string[]).includes(engine)) {
-    throw invalidArg(`config "engine": must be one of ${ENGINES.join(', ')} (got ${describe(engine)})`, { key: 'engine' })
+    throw invalidArg(`config "engine": must be one of ${ENGINES.join(', ')} (got ${describe(engine)})`, {
+      key: 'engine',
+    })
   }
   return engine as Engine
 }
@@ -126,7 +138,9 @@ function librdkafkaKeys(config: Record<string, unknown>, own: Set<string>): Reco
   for (const [key, value] of Object.entries(config)) {
     if (own.has(key) || value === undefined) continue
     if (typeof value === 'number' ? !Number.isFinite(value) : typeof value !== 'string' && typeof value !== 'boolean') {
-      throw invalidArg(`config "${key}": must be a string, a finite number or a boolean (got ${describe(value)})`, { key })
+      throw invalidArg(`config "${key}": must be a string, a finite number or a boolean (got ${describe(value)})`, {
+        key,
+      })
     }
     out[key] = value as ConfigValue
   }
@@ -156,7 +170,9 @@ export function resolveConsumerConfig(config: ConsumerConfig | undefined): Resol
   }
   const groupId = config['group.id']
   if (typeof groupId !== 'string' || groupId.length === 0) {
-    throw invalidArg(`config "group.id": a consumer needs a non-empty group id (got ${describe(groupId)})`, { key: 'group.id' })
+    throw invalidArg(`config "group.id": a consumer needs a non-empty group id (got ${describe(groupId)})`, {
+      key: 'group.id',
+    })
   }
   const engine = checkEngine(config.engine)
   const keys = librdkafkaKeys(config, new Set(['engine']))

@@ -7,7 +7,7 @@ import tls from 'node:tls'
 
 import type { ISocketFactory, KafkaConfig, SASLOptions } from 'kafkajs'
 
-import type { ConfigValue } from '../../config'
+import { COMPRESSION_TYPES, type ConfigValue } from '../../config'
 import { invalidArg } from '../../errors'
 import { describe, MAX_INT32 } from '../../validate'
 
@@ -124,9 +124,15 @@ const CLIENT_KEYS: Record<string, Handler<ClientDraft>> = {
       .filter((b) => b.length > 0)
   },
   'client.id': (v, s) => (s.clientId = String(v)),
-  'security.protocol': (v, s, k) => (s.protocol = oneOf(k, v, ['plaintext', 'ssl', 'sasl_plaintext', 'sasl_ssl'] as const)),
+  'security.protocol': (v, s, k) =>
+    (s.protocol = oneOf(k, v, ['plaintext', 'ssl', 'sasl_plaintext', 'sasl_ssl'] as const)),
   'sasl.mechanisms': (v, s, k) =>
-    (s.mechanism = oneOf(k, v, ['plain', 'scram-sha-256', 'scram-sha-512'] as const, 'GSSAPI and OAUTHBEARER need engine: "native"')),
+    (s.mechanism = oneOf(
+      k,
+      v,
+      ['plain', 'scram-sha-256', 'scram-sha-512'] as const,
+      'GSSAPI and OAUTHBEARER need engine: "native"',
+    )),
   'sasl.username': (v, s) => (s.username = String(v)),
   'sasl.password': (v, s) => (s.password = String(v)),
   'ssl.ca.location': (v, s, k) => (s.tls.ca = file(k, v)),
@@ -137,7 +143,8 @@ const CLIENT_KEYS: Record<string, Handler<ClientDraft>> = {
   'ssl.key.pem': (v, s) => (s.tls.key = String(v)),
   'ssl.key.password': (v, s) => (s.tls.passphrase = String(v)),
   'enable.ssl.certificate.verification': (v, s, k) => (s.tls.rejectUnauthorized = bool(k, v)),
-  'ssl.endpoint.identification.algorithm': (v, s, k) => (s.noVerifyHost = oneOf(k, v, ['https', 'none'] as const) === 'none'),
+  'ssl.endpoint.identification.algorithm': (v, s, k) =>
+    (s.noVerifyHost = oneOf(k, v, ['https', 'none'] as const) === 'none'),
   'socket.connection.setup.timeout.ms': (v, s, k) => (s.connectionTimeout = int(k, v, 1)),
   'socket.timeout.ms': (v, s, k) => (s.requestTimeout = int(k, v, 10)),
   'socket.nagle.disable': (v, s, k) => (s.noDelay = bool(k, v)),
@@ -157,7 +164,7 @@ const PRODUCER_KEYS: Record<string, Handler<ProducerSettings>> = {
   },
   'enable.idempotence': (v, s, k) => (s.idempotent = bool(k, v)),
   'max.in.flight.requests.per.connection': (v, s, k) => (s.maxInFlight = int(k, v, 1, 1_000_000)),
-  'compression.type': (v, s, k) => (s.compression = oneOf(k, v, ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const)),
+  'compression.type': (v, s, k) => (s.compression = oneOf(k, v, COMPRESSION_TYPES)),
   'linger.ms': (v, s, k) => (s.lingerMs = int(k, v, 0, 900_000)),
   'batch.num.messages': (v, s, k) => (s.batchMessages = int(k, v, 1, 1_000_000)),
   'batch.size': (v, s, k) => (s.batchBytes = int(k, v, 1)),
@@ -183,7 +190,9 @@ const CONSUMER_KEYS: Record<string, Handler<ConsumerSettings>> = {
   'auto.commit.interval.ms': (v, s, k) => (s.autoCommitIntervalMs = int(k, v, 1)),
   'enable.auto.offset.store': (v, _s, k) => {
     if (!bool(k, v)) {
-      throw invalidArg(`config "${k}": the kafkajs engine always stores the offsets of what consumeBatch returned`, { key: k })
+      throw invalidArg(`config "${k}": the kafkajs engine always stores the offsets of what consumeBatch returned`, {
+        key: k,
+      })
     }
   },
   'auto.offset.reset': (v, s, k) => {
@@ -197,7 +206,8 @@ const CONSUMER_KEYS: Record<string, Handler<ConsumerSettings>> = {
   'fetch.max.bytes': (v, s, k) => (s.maxBytes = int(k, v, 1)),
   'max.partition.fetch.bytes': (v, s, k) => (s.maxBytesPerPartition = int(k, v, 1)),
   'fetch.wait.max.ms': (v, s, k) => (s.maxWaitTimeInMs = int(k, v, 0)),
-  'isolation.level': (v, s, k) => (s.readUncommitted = oneOf(k, v, ['read_committed', 'read_uncommitted'] as const) === 'read_uncommitted'),
+  'isolation.level': (v, s, k) =>
+    (s.readUncommitted = oneOf(k, v, ['read_committed', 'read_uncommitted'] as const) === 'read_uncommitted'),
   'partition.assignment.strategy': (v, s, k) => {
     s.assigners = String(v)
       .split(',')
@@ -229,12 +239,16 @@ function translate<S>(
     }
   }
   if (draft.brokers === undefined || draft.brokers.length === 0) {
-    throw invalidArg('config "bootstrap.servers": the kafkajs engine needs at least one broker', { key: 'bootstrap.servers' })
+    throw invalidArg('config "bootstrap.servers": the kafkajs engine needs at least one broker', {
+      key: 'bootstrap.servers',
+    })
   }
   let sasl: SASLOptions | undefined
   if (draft.protocol.startsWith('sasl')) {
     if (draft.username === undefined || draft.password === undefined) {
-      throw invalidArg(`config "sasl.username": ${draft.protocol} needs sasl.username and sasl.password`, { key: 'sasl.username' })
+      throw invalidArg(`config "sasl.username": ${draft.protocol} needs sasl.username and sasl.password`, {
+        key: 'sasl.username',
+      })
     }
     sasl = { mechanism: draft.mechanism ?? 'plain', username: draft.username, password: draft.password } as SASLOptions
   }
