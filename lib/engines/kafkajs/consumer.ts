@@ -8,7 +8,7 @@
 // received (at least once), as librdkafka's stored offsets do.
 import type { EventEmitter } from 'node:events'
 
-import type { Admin, Consumer as KafkajsConsumer, EachBatchPayload, Kafka } from 'kafkajs'
+import type { Consumer as KafkajsConsumer, EachBatchPayload, Kafka } from 'kafkajs'
 
 import type { TopicPartitionOffset } from '../../binding'
 import type { ResolvedConsumerConfig } from '../../config'
@@ -22,9 +22,8 @@ import { BatchBuffer, type Entry } from './buffer'
 import { createKafka, reach, within } from './client'
 import { kafkajsConsumerSettings, type ConsumerSettings } from './config'
 import { fromKafkajs } from './errors'
+import { INVALID_OFFSET, OffsetReader } from './offsets'
 
-/** librdkafka's "no offset" (RD_KAFKA_OFFSET_INVALID). */
-const INVALID_OFFSET = -1001
 /** How often a waiting eachBatch checks that kafkajs still runs, and heartbeats. */
 const TICK_MS = 100
 
@@ -33,10 +32,10 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
   readonly #settings: ConsumerSettings
   readonly #kafka: Kafka
   readonly #events: EventEmitter
+  readonly #offsets: OffsetReader
   #consumer: KafkajsConsumer | undefined
   /** The current subscription's start (connect, subscribe, run), awaited by consume. */
   #starting: Promise<void> = Promise.resolve()
-  #admin: Promise<Admin> | undefined
   readonly #buffer = new BatchBuffer()
   #waiter: (() => void) | undefined
   #assignment: TopicPartition[] = []
@@ -50,24 +49,11 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
     this.#settings = kafkajsConsumerSettings(resolved.kafkajs)
     this.#events = events
     this.#kafka = createKafka(this.#settings, new WeakRef(events))
+    this.#offsets = new OffsetReader(this.#kafka)
   }
 
   connect(timeoutMs: number): Promise<void> {
-    return reach(() => this.#adminClient(), timeoutMs)
-  }
-
-  #adminClient(): Promise<Admin> {
-    if (this.#admin === undefined) {
-      const admin = this.#kafka.admin()
-      this.#admin = admin.connect().then(
-        () => admin,
-        (err) => {
-          this.#admin = undefined
-          throw fromKafkajs(err)
-        },
-      )
-    }
-    return this.#admin
+    return reach(() => this.#offsets.admin(), timeoutMs)
   }
 
   subscribe(topics: ReadonlyArray<string | RegExp>): void {
@@ -166,7 +152,8 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
     const previous = this.#assignment
     this.#assignment = next
     this.#positions.clear()
-    if (previous.length > 0) emitSafely(this.#events, 'rebalance', { type: 'revoke', protocol: 'EAGER', partitions: previous })
+    if (previous.length > 0)
+      emitSafely(this.#events, 'rebalance', { type: 'revoke', protocol: 'EAGER', partitions: previous })
     if (next.length > 0) emitSafely(this.#events, 'rebalance', { type: 'assign', protocol: 'EAGER', partitions: next })
   }
 
@@ -261,14 +248,18 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
 
   /** Takes up to `max` buffered messages and records each partition's position after them. */
   #take(max: number): ConsumedMessage[] {
-    return this.#buffer.take(max, (topic, partition, offset) => this.#positions.set(partitionKey(topic, partition), { topic, partition, offset }))
+    return this.#buffer.take(max, (topic, partition, offset) =>
+      this.#positions.set(partitionKey(topic, partition), { topic, partition, offset }),
+    )
   }
 
   #assigned(list: ReadonlyArray<TopicPartition>, what: string): void {
     const mine = new Set(this.#assignment.map((tp) => partitionKey(tp.topic, tp.partition)))
     const stray = list.find((tp) => !mine.has(partitionKey(tp.topic, tp.partition)))
     if (stray !== undefined) {
-      throw new KafkaError(`${what}: ${stray.topic} [${stray.partition}] is not assigned to this consumer`, { code: '_UNKNOWN_PARTITION' })
+      throw new KafkaError(`${what}: ${stray.topic} [${stray.partition}] is not assigned to this consumer`, {
+        code: '_UNKNOWN_PARTITION',
+      })
     }
   }
 
@@ -288,9 +279,14 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
     return this.#commitList(consumer, positions)
   }
 
-  async #commitList(consumer: KafkajsConsumer, offsets: ReadonlyArray<{ topic: string; partition: number; offset?: number }>): Promise<void> {
+  async #commitList(
+    consumer: KafkajsConsumer,
+    offsets: ReadonlyArray<{ topic: string; partition: number; offset?: number }>,
+  ): Promise<void> {
     try {
-      await consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })))
+      await consumer.commitOffsets(
+        offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })),
+      )
     } catch (err) {
       throw fromKafkajs(err)
     }
@@ -298,7 +294,8 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
 
   /** The current subscription's kafkajs consumer; after unsubscribe() there is none. */
   #subscribed(what: string): KafkajsConsumer {
-    if (this.#consumer === undefined) throw new KafkaError(`${what}: not subscribed (unsubscribe() was called)`, { code: '_STATE' })
+    if (this.#consumer === undefined)
+      throw new KafkaError(`${what}: not subscribed (unsubscribe() was called)`, { code: '_STATE' })
     return this.#consumer
   }
 
@@ -336,30 +333,12 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
     }))
   }
 
-  async committed(partitions: TopicPartitionOffset[] | undefined, timeoutMs: number): Promise<TopicPartitionPosition[]> {
-    const list = partitions ?? this.#assignment
-    if (list.length === 0) return []
-    const admin = await this.#adminClient()
-    const topics = [...new Set(list.map((tp) => tp.topic))]
-    const fetched = await within(admin.fetchOffsets({ groupId: this.#settings.groupId, topics }), timeoutMs, 'committed').catch((err) => {
-      throw fromKafkajs(err)
-    })
-    const found = new Map<string, number>()
-    for (const t of fetched) for (const p of t.partitions) found.set(partitionKey(t.topic, p.partition), Number(p.offset))
-    return list.map(({ topic, partition }) => {
-      const o = found.get(partitionKey(topic, partition))
-      return { topic, partition, offset: o === undefined || o < 0 ? INVALID_OFFSET : o }
-    })
+  committed(partitions: TopicPartitionOffset[] | undefined, timeoutMs: number): Promise<TopicPartitionPosition[]> {
+    return this.#offsets.committed(this.#settings.groupId, partitions ?? this.#assignment, timeoutMs)
   }
 
-  async watermarks(topic: string, partition: number, timeoutMs: number): Promise<{ low: number; high: number }> {
-    const admin = await this.#adminClient()
-    const offsets = await within(admin.fetchTopicOffsets(topic), timeoutMs, 'watermarks').catch((err) => {
-      throw fromKafkajs(err)
-    })
-    const p = offsets.find((o) => o.partition === partition)
-    if (p === undefined) throw new KafkaError(`${topic} has no partition ${partition}`, { code: 'UNKNOWN_TOPIC_OR_PART', errno: 3 })
-    return { low: Number(p.low), high: Number(p.high) }
+  watermarks(topic: string, partition: number, timeoutMs: number): Promise<{ low: number; high: number }> {
+    return this.#offsets.watermarks(topic, partition, timeoutMs)
   }
 
   async close(timeoutMs: number): Promise<void> {
@@ -369,9 +348,7 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
     const leave = async () => {
       await this.#starting.catch(() => {})
       if (consumer !== undefined) await this.#stop(consumer)
-      const admin = this.#admin
-      this.#admin = undefined
-      if (admin !== undefined) await admin.then((a) => a.disconnect()).catch(() => {})
+      await this.#offsets.close()
     }
     // Past the timeout the group notices by session timeout, as with the native engine.
     await within(leave(), timeoutMs, 'close').catch(() => {})
