@@ -19,7 +19,6 @@ namespace {
 
 constexpr size_t kMaxBufferedEvents = 1000;  // logs and errors kept between two consume calls
 
-
 }  // namespace
 
 Napi::Function Consumer::Define(Napi::Env env) {
@@ -73,20 +72,18 @@ Consumer::Consumer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Consumer>(
   wake_ = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "turbokafka:consumer", 0, 1);
   wake_.Unref(env);  // only a waiting consumeBatch keeps the process alive (SetWaiting)
   rd_kafka_queue_cb_event_enable(queue_, OnQueueEvent, this);
-  napi_add_env_cleanup_hook(env, OnEnvTeardown, this);
-  hook_installed_ = true;
+  teardown_hook_.Install(env, OnEnvTeardown, this);
 }
 
 Consumer::~Consumer() {
   Teardown(0);
-  if (hook_installed_) napi_remove_env_cleanup_hook(Env(), OnEnvTeardown, this);
+  teardown_hook_.Remove();
   if (!released_) wake_.Release();
   for (Rebalance& r : rebalances_) rd_kafka_topic_partition_list_destroy(r.partitions);
 }
 
 void Consumer::OnEnvTeardown(void* arg) {
   Consumer* self = static_cast<Consumer*>(arg);
-  self->hook_installed_ = false;
   self->closing_ = true;
   // A close() on the pool may hold the lock while leaving the group; do not wait for it here.
   // It destroys the handle itself; just make sure no callback reaches this object any more.
@@ -126,10 +123,7 @@ void Consumer::Teardown(int leave_group_ms, bool destroy) {
 }
 
 void Consumer::ReleaseJs() {
-  if (hook_installed_) {
-    hook_installed_ = false;
-    napi_remove_env_cleanup_hook(Env(), OnEnvTeardown, this);
-  }
+  teardown_hook_.Remove();
   if (!released_) {
     released_ = true;
     wake_.Release();
@@ -181,7 +175,8 @@ void Consumer::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   rd_kafka_error_t* error = nullptr;
   rd_kafka_resp_err_t aerr = RD_KAFKA_RESP_ERR_NO_ERROR;
   if (cooperative)
-    error = assign ? rd_kafka_incremental_assign(rk, partitions) : rd_kafka_incremental_unassign(rk, partitions);
+    error =
+        assign ? rd_kafka_incremental_assign(rk, partitions) : rd_kafka_incremental_unassign(rk, partitions);
   else
     aerr = rd_kafka_assign(rk, assign ? partitions : nullptr);
   if (error != nullptr) {
@@ -193,7 +188,8 @@ void Consumer::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   if (self == nullptr) return;
   std::lock_guard<std::mutex> lock(self->events_mu_);
   if (self->rebalances_.size() < kMaxBufferedEvents)
-    self->rebalances_.push_back({assign, protocol ? protocol : "NONE", rd_kafka_topic_partition_list_copy(partitions)});
+    self->rebalances_.push_back(
+        {assign, protocol ? protocol : "NONE", rd_kafka_topic_partition_list_copy(partitions)});
   if (aerr != RD_KAFKA_RESP_ERR_NO_ERROR && self->events_.size() < kMaxBufferedEvents)
     self->events_.push_back({kEventError, aerr, 0, std::string("rebalance: ") + rd_kafka_err2str(aerr), ""});
 }
@@ -222,7 +218,8 @@ void Consumer::OnCommit(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_par
 }
 
 void Consumer::OnLog(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
-  Deliver(rd_kafka_opaque(rk), {kEventLog, RD_KAFKA_RESP_ERR_NO_ERROR, level, buf ? buf : "", fac ? fac : ""});
+  Deliver(rd_kafka_opaque(rk),
+          {kEventLog, RD_KAFKA_RESP_ERR_NO_ERROR, level, buf ? buf : "", fac ? fac : ""});
 }
 
 int Consumer::OnStats(rd_kafka_t*, char* json, size_t len, void* opaque) {
@@ -301,9 +298,13 @@ Napi::Array HeaderRow(Napi::Env env, rd_kafka_headers_t* hdrs) {
   const void* value;
   size_t size;
   uint32_t j = 0;
-  for (size_t h = 0; rd_kafka_header_get_all(hdrs, h, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; h++) {
+  for (size_t h = 0; rd_kafka_header_get_all(hdrs, h, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+       h++) {
     flat.Set(j++, Napi::String::New(env, name));
-    flat.Set(j++, value ? Napi::Buffer<uint8_t>::Copy(env, static_cast<const uint8_t*>(value), size).As<Napi::Value>() : env.Null());
+    flat.Set(
+        j++,
+        value ? Napi::Buffer<uint8_t>::Copy(env, static_cast<const uint8_t*>(value), size).As<Napi::Value>()
+              : env.Null());
   }
   return flat;
 }
@@ -341,7 +342,9 @@ CopiedBatch CopyMessages(Napi::Env env, rd_kafka_message_t* const* msgs, size_t 
     const rd_kafka_message_t* m = msgs[i];
     if (m->err) {
       if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
-      std::string where = m->rkt ? std::string(rd_kafka_topic_name(m->rkt)) + " [" + std::to_string(m->partition) + "]: " : "";
+      std::string where =
+          m->rkt ? std::string(rd_kafka_topic_name(m->rkt)) + " [" + std::to_string(m->partition) + "]: "
+                 : "";
       out.errors.Set(error_rows++, MakeError(env, m->err, where + rd_kafka_message_errstr(m)).Value());
       continue;
     }
@@ -455,8 +458,10 @@ void Consumer::TakeCallbackRecords(Napi::Env env, Napi::Object out) {
 
 Napi::Value Consumer::SetWaiting(const Napi::CallbackInfo& info) {
   if (!released_) {
-    if (info[0].ToBoolean()) wake_.Ref(info.Env());
-    else wake_.Unref(info.Env());
+    if (info[0].ToBoolean())
+      wake_.Ref(info.Env());
+    else
+      wake_.Unref(info.Env());
   }
   return info.Env().Undefined();
 }
@@ -469,7 +474,8 @@ Napi::Value Consumer::Commit(const Napi::CallbackInfo& info) {
     // Asynchronous: the result comes back through OnCommit as an event.
     rd_kafka_resp_err_t err = rd_kafka_commit(rk, list, 1);
     if (list) rd_kafka_topic_partition_list_destroy(list);
-    if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) ThrowKafka(env, err, std::string("commit: ") + rd_kafka_err2str(err));
+    if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+      ThrowKafka(env, err, std::string("commit: ") + rd_kafka_err2str(err));
     return env.Undefined();
   }
   return QueueWorker(
@@ -506,11 +512,17 @@ Napi::Value Consumer::OnPartitions(const Napi::CallbackInfo& info,
   return FromPartitionList(env, list.list);  // with per-partition errors and offsets filled in
 }
 
-Napi::Value Consumer::Pause(const Napi::CallbackInfo& info) { return OnPartitions(info, rd_kafka_pause_partitions); }
+Napi::Value Consumer::Pause(const Napi::CallbackInfo& info) {
+  return OnPartitions(info, rd_kafka_pause_partitions);
+}
 
-Napi::Value Consumer::Resume(const Napi::CallbackInfo& info) { return OnPartitions(info, rd_kafka_resume_partitions); }
+Napi::Value Consumer::Resume(const Napi::CallbackInfo& info) {
+  return OnPartitions(info, rd_kafka_resume_partitions);
+}
 
-Napi::Value Consumer::Position(const Napi::CallbackInfo& info) { return OnPartitions(info, rd_kafka_position); }
+Napi::Value Consumer::Position(const Napi::CallbackInfo& info) {
+  return OnPartitions(info, rd_kafka_position);
+}
 
 Napi::Value Consumer::Committed(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -530,7 +542,8 @@ Napi::Value Consumer::Watermarks(const Napi::CallbackInfo& info) {
   auto marks = std::make_shared<std::pair<int64_t, int64_t>>(-1, -1);
   return QueueWorker(
       [rk, topic, partition, timeout, marks]() {
-        return rd_kafka_query_watermark_offsets(rk, topic.c_str(), partition, &marks->first, &marks->second, timeout);
+        return rd_kafka_query_watermark_offsets(rk, topic.c_str(), partition, &marks->first, &marks->second,
+                                                timeout);
       },
       [marks](Napi::Env e) -> Napi::Value {
         Napi::Object o = Napi::Object::New(e);

@@ -1,9 +1,9 @@
 // The JS-facing high-level consumer (consumer groups) over librdkafka.
 //
 // Messages are consumed on the JS thread with rd_kafka_consume_batch_queue and a zero timeout:
-// it only moves what librdkafka's fetchers already queued. When the queue is empty, lib/engines/native/consumer.ts
-// waits for a wake-up that librdkafka's queue event callback posts through a thread-safe function,
-// so no thread (libuv's pool least of all) is ever parked waiting for messages.
+// it only moves what librdkafka's fetchers already queued. When the queue is empty,
+// lib/engines/native/consumer.ts waits for a wake-up that librdkafka's queue event callback posts through a
+// thread-safe function, so no thread (libuv's pool least of all) is ever parked waiting for messages.
 #pragma once
 
 #include <librdkafka/rdkafka.h>
@@ -14,6 +14,8 @@
 #include <mutex>
 #include <string>
 #include <vector>
+
+#include "teardown_hook.h"
 
 namespace turbokafka {
 
@@ -51,12 +53,12 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
     std::string facility;
   };
 
-  Napi::Value Subscribe(const Napi::CallbackInfo& info);    // (patterns: string[])
+  Napi::Value Subscribe(const Napi::CallbackInfo& info);  // (patterns: string[])
   Napi::Value Unsubscribe(const Napi::CallbackInfo& info);
-  Napi::Value Assign(const Napi::CallbackInfo& info);       // (partitions)
+  Napi::Value Assign(const Napi::CallbackInfo& info);  // (partitions)
   Napi::Value Unassign(const Napi::CallbackInfo& info);
   Napi::Value Assignment(const Napi::CallbackInfo& info);
-  Napi::Value Consume(const Napi::CallbackInfo& info);      // (max) -> batch, see Consume()
+  Napi::Value Consume(const Napi::CallbackInfo& info);  // (max) -> batch, see Consume()
   // Moves what the callbacks recorded since the last call (rebalances, events) into `out`.
   void TakeCallbackRecords(Napi::Env env, Napi::Object out);
   Napi::Value SetWaiting(const Napi::CallbackInfo& info);   // (waiting): keep the loop alive
@@ -75,8 +77,8 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* partitions, void* opaque);
   static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque);
-  static void OnCommit(rd_kafka_t* rk, rd_kafka_resp_err_t err,
-                       rd_kafka_topic_partition_list_t* offsets, void* opaque);
+  static void OnCommit(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* offsets,
+                       void* opaque);
   static void OnLog(const rd_kafka_t* rk, int level, const char* fac, const char* buf);
   static int OnStats(rd_kafka_t* rk, char* json, size_t len, void* opaque);
   static void OnEnvTeardown(void* arg);
@@ -105,10 +107,10 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
   rd_kafka_queue_t* queue_ = nullptr;
   Napi::ThreadSafeFunction wake_;
   std::atomic<bool> wake_posted_{false};
-  bool closing_ = false;  // JS thread: no call may use rk_ once set
+  bool closing_ = false;    // JS thread: no call may use rk_ once set
   std::mutex teardown_mu_;  // Close's pool thread vs. environment teardown on the JS thread
   bool destroyed_ = false;  // teardown_mu_
-  bool hook_installed_ = false;
+  TeardownHook teardown_hook_;
   bool released_ = false;
   std::vector<rd_kafka_message_t*> scratch_;
 

@@ -8,17 +8,18 @@
 namespace turbokafka {
 
 Napi::Function MockCluster::Define(Napi::Env env) {
-  return DefineClass(env, "NativeMockCluster",
-                     {
-                         InstanceMethod<&MockCluster::Bootstraps>("bootstraps"),
-                         InstanceMethod<&MockCluster::CreateTopic>("createTopic"),
-                         InstanceMethod<&MockCluster::SetBrokerDown>("setBrokerDown"),
-                         InstanceMethod<&MockCluster::SetBrokerUp>("setBrokerUp"),
-                         InstanceMethod<&MockCluster::PushRequestErrors>("pushRequestErrors"),
-                         InstanceMethod<&MockCluster::SetTopicError>("setTopicError"),
-                         InstanceMethod<&MockCluster::SetGroupInitialRebalanceDelay>("setGroupInitialRebalanceDelay"),
-                         InstanceMethod<&MockCluster::Close>("close"),
-                     });
+  return DefineClass(
+      env, "NativeMockCluster",
+      {
+          InstanceMethod<&MockCluster::Bootstraps>("bootstraps"),
+          InstanceMethod<&MockCluster::CreateTopic>("createTopic"),
+          InstanceMethod<&MockCluster::SetBrokerDown>("setBrokerDown"),
+          InstanceMethod<&MockCluster::SetBrokerUp>("setBrokerUp"),
+          InstanceMethod<&MockCluster::PushRequestErrors>("pushRequestErrors"),
+          InstanceMethod<&MockCluster::SetTopicError>("setTopicError"),
+          InstanceMethod<&MockCluster::SetGroupInitialRebalanceDelay>("setGroupInitialRebalanceDelay"),
+          InstanceMethod<&MockCluster::Close>("close"),
+      });
 }
 
 MockCluster::MockCluster(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MockCluster>(info) {
@@ -40,21 +41,16 @@ MockCluster::MockCluster(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Mock
     rk_ = nullptr;
     ThrowKafka(env, RD_KAFKA_RESP_ERR__FAIL, "could not start the mock cluster");
   }
-  napi_add_env_cleanup_hook(env, OnEnvTeardown, this);
-  hook_installed_ = true;
+  teardown_hook_.Install(env, OnEnvTeardown, this);
 }
 
 MockCluster::~MockCluster() {
-  if (hook_installed_) {
-    hook_installed_ = false;
-    napi_remove_env_cleanup_hook(Env(), OnEnvTeardown, this);
-  }
+  teardown_hook_.Remove();
   Destroy();
 }
 
 void MockCluster::OnEnvTeardown(void* arg) {
   MockCluster* self = static_cast<MockCluster*>(arg);
-  self->hook_installed_ = false;
   self->Destroy();
 }
 
@@ -78,9 +74,8 @@ Napi::Value MockCluster::CreateTopic(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   rd_kafka_mock_cluster_t* c = Live(env);
   const std::string name = info[0].As<Napi::String>().Utf8Value();
-  rd_kafka_resp_err_t err =
-      rd_kafka_mock_topic_create(c, name.c_str(), info[1].As<Napi::Number>().Int32Value(),
-                                 info[2].As<Napi::Number>().Int32Value());
+  rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(
+      c, name.c_str(), info[1].As<Napi::Number>().Int32Value(), info[2].As<Napi::Number>().Int32Value());
   if (err) ThrowKafka(env, err, "createTopic \"" + name + "\": " + rd_kafka_err2str(err));
   return env.Undefined();
 }
@@ -118,8 +113,8 @@ Napi::Value MockCluster::SetTopicError(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   rd_kafka_mock_cluster_t* c = Live(env);
   const std::string topic = info[0].As<Napi::String>().Utf8Value();
-  rd_kafka_mock_topic_set_error(
-      c, topic.c_str(), static_cast<rd_kafka_resp_err_t>(info[1].As<Napi::Number>().Int32Value()));
+  rd_kafka_mock_topic_set_error(c, topic.c_str(),
+                                static_cast<rd_kafka_resp_err_t>(info[1].As<Napi::Number>().Int32Value()));
   return env.Undefined();
 }
 
@@ -130,9 +125,11 @@ Napi::Value MockCluster::SetGroupInitialRebalanceDelay(const Napi::CallbackInfo&
   rd_kafka_mock_group_initial_rebalance_delay_ms(c, info[0].As<Napi::Number>().Int32Value());
 #else
   (void)c;
-  ThrowKafka(env, RD_KAFKA_RESP_ERR__NOT_IMPLEMENTED,
-             std::string("the mock cluster's group initial rebalance delay needs librdkafka 2.12 or newer; this is ") +
-                 rd_kafka_version_str());
+  ThrowKafka(
+      env, RD_KAFKA_RESP_ERR__NOT_IMPLEMENTED,
+      std::string(
+          "the mock cluster's group initial rebalance delay needs librdkafka 2.12 or newer; this is ") +
+          rd_kafka_version_str());
 #endif
   return env.Undefined();
 }

@@ -5,6 +5,8 @@
 #include <librdkafka/rdkafka_mock.h>
 #include <napi.h>
 
+#include "teardown_hook.h"
+
 namespace turbokafka {
 
 class MockCluster : public Napi::ObjectWrap<MockCluster> {
@@ -37,7 +39,7 @@ class MockCluster : public Napi::ObjectWrap<MockCluster> {
 
   rd_kafka_t* rk_ = nullptr;  // the mock cluster needs a handle to exist; it sends nothing
   rd_kafka_mock_cluster_t* cluster_ = nullptr;
-  bool hook_installed_ = false;
+  TeardownHook teardown_hook_;
 };
 
 }  // namespace turbokafka

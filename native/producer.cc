@@ -143,8 +143,8 @@ void DispatchToJs(Napi::Env env, Napi::Function callback, ProducerBridge* bridge
         row.Set(2u, Napi::String::New(env, d->logs[i].message));
         logs.Set(i, row);
       }
-      // lib/engines/native/producer.ts catches everything its callback does; an exception here means JS can no
-      // longer run (the environment is going away).
+      // lib/engines/native/producer.ts catches everything its callback does; an exception here means JS can
+      // no longer run (the environment is going away).
       callback.Call({settled, stats, errors, logs});
     } catch (const Napi::Error&) {
     }
@@ -207,15 +207,14 @@ Producer::Producer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Producer>(
   DispatchFn tsfn = tsfn_;
   core_->Start([tsfn](Dispatch* d) { return tsfn.BlockingCall(d) == napi_ok; });
 
-  napi_add_env_cleanup_hook(env, OnEnvTeardown, this);
-  hook_installed_ = true;
+  teardown_hook_.Install(env, OnEnvTeardown, this);
 }
 
 Producer::~Producer() {
   // Reached through GC only when no batch is pending (pending batches hold a strong reference),
   // or at environment teardown after OnEnvTeardown already shut the core down.
   if (core_) core_->Shutdown(0);
-  RemoveCleanupHook();
+  teardown_hook_.Remove();
   if (bridge_ != nullptr) {
     bridge_->owner = nullptr;
     if (bridge_->tsfn_alive && !released_) tsfn_.Release();
@@ -227,15 +226,8 @@ void Producer::OnEnvTeardown(void* arg) {
   // Process or worker exit with the producer still open: give in-flight messages a bounded
   // chance to be delivered, then close. Their promises can no longer settle.
   Producer* self = static_cast<Producer*>(arg);
-  self->hook_installed_ = false;
   self->closing_ = true;
   if (self->core_) self->core_->Shutdown(self->exit_flush_ms_);
-}
-
-void Producer::RemoveCleanupHook() {
-  if (!hook_installed_) return;
-  hook_installed_ = false;
-  napi_remove_env_cleanup_hook(Env(), OnEnvTeardown, this);
 }
 
 void Producer::Idle(Napi::Env env) {
@@ -244,7 +236,7 @@ void Producer::Idle(Napi::Env env) {
 }
 
 void Producer::Release(Napi::Env env) {
-  RemoveCleanupHook();
+  teardown_hook_.Remove();
   if (!released_ && bridge_->tsfn_alive) {
     released_ = true;
     tsfn_.Release();  // queued dispatches are still delivered before it finalizes
@@ -274,7 +266,8 @@ void ReadViewValues(Napi::Env env, Napi::Array buffers, const Napi::Uint32Array&
   for (uint32_t j = 0; j < bases.size(); j++) {
     void* data = nullptr;
     size_t len = 0;
-    if (napi_get_arraybuffer_info(env, buffers.Get(j), &data, &len) != napi_ok) ThrowType(env, "views need ArrayBuffers");
+    if (napi_get_arraybuffer_info(env, buffers.Get(j), &data, &len) != napi_ok)
+      ThrowType(env, "views need ArrayBuffers");
     bases[j] = {static_cast<const uint8_t*>(data), len};
   }
   const uint32_t* refs = views.Data();
@@ -321,7 +314,8 @@ Napi::Value Producer::ProduceBatch(const Napi::CallbackInfo& info) {
   // keep a malformed call from crashing the process.
   if (info.Length() < 8 || !info[0].IsString() || !info[1].IsNumber() || !info[7].IsTypedArray() ||
       info[7].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array)
-    ThrowType(env, "produceBatch(topic, id, values, keys, partitions, timestamps, headers, layout: Uint32Array)");
+    ThrowType(env,
+              "produceBatch(topic, id, values, keys, partitions, timestamps, headers, layout: Uint32Array)");
   const std::string topic = info[0].As<Napi::String>().Utf8Value();
   rd_kafka_topic_t* rkt = core_->Topic(topic);
   if (rkt == nullptr) {
@@ -379,7 +373,9 @@ Napi::Value Producer::Flush(const Napi::CallbackInfo& info) {
         *remaining = core->Flush(timeout);
         return RD_KAFKA_RESP_ERR_NO_ERROR;
       },
-      [remaining](Napi::Env e) -> Napi::Value { return Napi::Number::New(e, static_cast<double>(*remaining)); });
+      [remaining](Napi::Env e) -> Napi::Value {
+        return Napi::Number::New(e, static_cast<double>(*remaining));
+      });
 }
 
 Napi::Value Producer::Ping(const Napi::CallbackInfo& info) {

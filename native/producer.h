@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "producer_core.h"
+#include "teardown_hook.h"
 
 namespace turbokafka {
 
@@ -74,13 +75,12 @@ class Producer : public Napi::ObjectWrap<Producer> {
 
   static void OnEnvTeardown(void* arg);
   void Release(Napi::Env env);
-  void RemoveCleanupHook();
 
   std::unique_ptr<ProducerCore> core_;
   ProducerBridge* bridge_ = nullptr;
   DispatchFn tsfn_;
   bool closing_ = false;
-  bool hook_installed_ = false;
+  TeardownHook teardown_hook_;
   bool released_ = false;  // tsfn_ released by Close; the wrapper may live on
   int exit_flush_ms_ = 0;
 };
