@@ -7,7 +7,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { Consumer, KafkaError, type MockCluster, Producer, type RebalanceEvent } from '../lib/index'
-import { consumerOf, drain, producerOf, untilAssigned, type Target } from './contract'
+import { consumerOf, drain, pollSettling, producerOf, untilAssigned, type Target } from './contract'
 import { catchError, MOCK_GROUP_TIMING, readBack, startMock, uniqueTopic } from './helpers'
 
 const root = path.join(__dirname, '..')
@@ -46,14 +46,21 @@ describe('engines.md differences, producer', () => {
       value.write('AFTER!')
       expect((await pending).delivered).toBe(1)
       await p.close()
-      expect((await readBack(cluster.bootstrapServers, topic, 1)).map((m) => m.value!.toString()), engine).toEqual(['AFTER!'])
+      expect(
+        (await readBack(cluster.bootstrapServers, topic, 1)).map((m) => m.value!.toString()),
+        engine,
+      ).toEqual(['AFTER!'])
     }
   })
 
   it('failures by index: per message on native, per request on kafkajs', async () => {
     const topic = uniqueTopic('d-perrequest')
     await cluster.createTopic(topic, 1)
-    const batch = [{ value: 'ok-0', partition: 0 }, { value: 'bad', partition: 7 }, { value: 'ok-2', partition: 0 }]
+    const batch = [
+      { value: 'ok-0', partition: 0 },
+      { value: 'bad', partition: 7 },
+      { value: 'ok-2', partition: 0 },
+    ]
     const native = producerOf(target, 'native', { 'message.timeout.ms': 5000 })
     const n = await native.produceBatch(topic, batch)
     await native.close()
@@ -90,7 +97,11 @@ describe('engines.md differences, producer', () => {
       const topic = uniqueTopic(`d-headers-${engine}`)
       await cluster.createTopic(topic, 1)
       const p = producerOf(target, engine)
-      const headers: Array<[string, string]> = [['a', '1'], ['b', '2'], ['a', '3']]
+      const headers: Array<[string, string]> = [
+        ['a', '1'],
+        ['b', '2'],
+        ['a', '3'],
+      ]
       await p.produceBatch(topic, [{ value: 'x', headers }])
       await p.close()
       const c = consumerOf(target, 'native', uniqueTopic('g'))
@@ -108,7 +119,12 @@ describe('engines.md differences, producer', () => {
     const native = new Producer({ 'bootstrap.servers': cluster.bootstrapServers, preset: 'durable', engine: 'native' })
     expect((await native.produceBatch(topic, ['x'])).delivered).toBe(1)
     await native.close()
-    const kafkajs = new Producer({ 'bootstrap.servers': cluster.bootstrapServers, preset: 'durable', engine: 'kafkajs', 'message.timeout.ms': 3000 })
+    const kafkajs = new Producer({
+      'bootstrap.servers': cluster.bootstrapServers,
+      preset: 'durable',
+      engine: 'kafkajs',
+      'message.timeout.ms': 3000,
+    })
     const report = await kafkajs.produceBatch(topic, ['y'])
     await kafkajs.close()
     expect(report.delivered).toBe(0)
@@ -125,7 +141,9 @@ describe('engines.md differences, producer', () => {
         void p.produceBatch('${topic}', Array.from({ length: 100 }, (_, i) => 'm' + i))
         setTimeout(() => process.exit(5), 100)`)
       expect(r.status, String(r.stderr)).toBe(5)
-      await expect(readBack(cluster.bootstrapServers, topic, engine === 'native' ? 100 : 0)).resolves.toHaveLength(engine === 'native' ? 100 : 0)
+      await expect(readBack(cluster.bootstrapServers, topic, engine === 'native' ? 100 : 0)).resolves.toHaveLength(
+        engine === 'native' ? 100 : 0,
+      )
     }
   })
 
@@ -165,7 +183,10 @@ describe('engines.md differences, consumer', () => {
   it('assign() / unassign(): manual assignment on native, _NOT_IMPLEMENTED on kafkajs', async () => {
     const c = consumerOf(target, 'kafkajs', uniqueTopic('g'))
     expect(catchError(() => c.assign([{ topic: 't', partition: 0 }]))).toMatchObject({ code: '_NOT_IMPLEMENTED' })
-    expect(catchError(() => c.unassign())).toMatchObject({ code: '_NOT_IMPLEMENTED', message: expect.stringMatching(/^unassign/) })
+    expect(catchError(() => c.unassign())).toMatchObject({
+      code: '_NOT_IMPLEMENTED',
+      message: expect.stringMatching(/^unassign/),
+    })
     await c.close()
   })
 
@@ -176,7 +197,12 @@ describe('engines.md differences, consumer', () => {
     for (const engine of ['native', 'kafkajs'] as const) {
       const tag = uniqueTopic(`late${engine}`).replace(/[^a-z0-9]/g, '')
       await cluster.createTopic(`${tag}-first`, 1)
-      const c = consumerOf(target, engine, uniqueTopic('g'), engine === 'native' ? { 'topic.metadata.refresh.interval.ms': 300 } : {})
+      const c = consumerOf(
+        target,
+        engine,
+        uniqueTopic('g'),
+        engine === 'native' ? { 'topic.metadata.refresh.interval.ms': 300 } : {},
+      )
       c.subscribe([new RegExp(`^${tag}-`)])
       await untilAssigned(c, 1)
       await cluster.createTopic(`${tag}-later`, 1)
@@ -187,7 +213,7 @@ describe('engines.md differences, consumer', () => {
       // Nothing is committed, so the rebalance that takes in the new topic may read 'first' again.
       const got = new Set<string>()
       const start = Date.now()
-      for (let end = start + wait; Date.now() < end && got.size < 2; ) {
+      for (let end = start + wait; Date.now() < end && got.size < 2;) {
         for (const m of await c.consumeBatch(10, 200)) got.add(m.value!.toString())
       }
       wait = Math.max(2000, 2 * (Date.now() - start))
@@ -210,7 +236,7 @@ describe('engines.md differences, consumer', () => {
       await untilAssigned(a, 2)
       const b = consumerOf(target, engine, group)
       b.subscribe([topic])
-      for (let end = Date.now() + 30_000; a.assignment().length !== 1 || b.assignment().length !== 1; ) {
+      for (let end = Date.now() + 30_000; a.assignment().length !== 1 || b.assignment().length !== 1;) {
         if (Date.now() > end) throw new Error(`${engine}: the group did not split`)
         call++
         await Promise.all([a.consumeBatch(10, 100), b.consumeBatch(10, 100)])
@@ -225,44 +251,44 @@ describe('engines.md differences, consumer', () => {
   })
 
   // Its own loops are bounded (30 s each, per engine); the test's timeout leaves them room to say which one failed.
-  it('not polling for max.poll.interval.ms: the member is dropped on both engines and the other takes over', { timeout: 150_000 }, async () => {
-    for (const engine of ['native', 'kafkajs'] as const) {
-      const topic = uniqueTopic(`d-maxpoll-${engine}`)
-      await cluster.createTopic(topic, 2)
-      const group = uniqueTopic('g')
-      // The shortest session librdkafka allows, and max.poll.interval.ms no shorter (it must not be).
-      const timing = { 'session.timeout.ms': 1000, 'heartbeat.interval.ms': 100, 'max.poll.interval.ms': 1000 }
-      const idle = consumerOf(target, engine, group, timing)
-      const busy = consumerOf(target, engine, group, timing)
-      idle.subscribe([topic])
-      await untilAssigned(idle, 2)
-      busy.subscribe([topic])
-      // The mock's coordinator may answer a kafkajs follower's SyncGroup with INVALID_REQUEST,
-      // which stops that member until it subscribes again (the row tested below): do so here.
-      const poll = (c: Consumer) =>
-        c.consumeBatch(10, 100).catch((err: unknown) => {
-          if (engine !== 'kafkajs' || (err as KafkaError).code !== 'INVALID_REQUEST') throw err
-          c.subscribe([topic])
-          return []
-        })
-      for (let end = Date.now() + 30_000; idle.assignment().length !== 1 || busy.assignment().length !== 1; ) {
-        if (Date.now() > end) throw new Error(`${engine}: the group did not split`)
-        await Promise.all([poll(idle), poll(busy)])
+  it(
+    'not polling for max.poll.interval.ms: the member is dropped on both engines and the other takes over',
+    { timeout: 150_000 },
+    async () => {
+      for (const engine of ['native', 'kafkajs'] as const) {
+        const topic = uniqueTopic(`d-maxpoll-${engine}`)
+        await cluster.createTopic(topic, 2)
+        const group = uniqueTopic('g')
+        // The shortest session librdkafka allows, and max.poll.interval.ms no shorter (it must not be).
+        const timing = { 'session.timeout.ms': 1000, 'heartbeat.interval.ms': 100, 'max.poll.interval.ms': 1000 }
+        const idle = consumerOf(target, engine, group, timing)
+        const busy = consumerOf(target, engine, group, timing)
+        idle.subscribe([topic])
+        await untilAssigned(idle, 2)
+        busy.subscribe([topic])
+        const poll = (c: Consumer) => pollSettling(c, [topic])
+        for (let end = Date.now() + 30_000; idle.assignment().length !== 1 || busy.assignment().length !== 1;) {
+          if (Date.now() > end) throw new Error(`${engine}: the group did not split`)
+          await Promise.all([poll(idle), poll(busy)])
+        }
+        // `idle` holds a fetched batch it never takes: kafkajs heartbeats only from inside the
+        // handler that waits for it (see engines.md).
+        const p = producerOf(target, 'native')
+        await p.produceBatch(
+          topic,
+          Array.from({ length: 20 }, (_, i) => ({ value: `m${i}`, partition: i % 2 })),
+        )
+        await p.close()
+        // Only `busy` polls from here on; `idle` is dropped (native: it leaves; kafkajs: its
+        // heartbeats stop and its session expires) and `busy` gets both partitions.
+        for (let end = Date.now() + 30_000; busy.assignment().length !== 2;) {
+          if (Date.now() > end) throw new Error(`${engine}: the busy member never took over`)
+          await busy.consumeBatch(10, 200)
+        }
+        await Promise.all([idle.close(), busy.close()])
       }
-      // `idle` holds a fetched batch it never takes: kafkajs heartbeats only from inside the
-      // handler that waits for it (see engines.md).
-      const p = producerOf(target, 'native')
-      await p.produceBatch(topic, Array.from({ length: 20 }, (_, i) => ({ value: `m${i}`, partition: i % 2 })))
-      await p.close()
-      // Only `busy` polls from here on; `idle` is dropped (native: it leaves; kafkajs: its
-      // heartbeats stop and its session expires) and `busy` gets both partitions.
-      for (let end = Date.now() + 30_000; busy.assignment().length !== 2; ) {
-        if (Date.now() > end) throw new Error(`${engine}: the busy member never took over`)
-        await busy.consumeBatch(10, 200)
-      }
-      await Promise.all([idle.close(), busy.close()])
-    }
-  })
+    },
+  )
 
   it('stats events: librdkafka statistics on native, statistics.interval.ms refused on kafkajs', async () => {
     const k = catchError(() => consumerOf(target, 'kafkajs', 'g', { 'statistics.interval.ms': 100 }))
@@ -275,13 +301,21 @@ describe('engines.md differences, consumer', () => {
     // Statistics reach the application through consumeBatch, which serves librdkafka's queue.
     let got: Record<string, unknown> | undefined
     void stats.then((s) => (got = s))
-    for (let end = Date.now() + 10_000; got === undefined && Date.now() < end; ) await n.consumeBatch(10, 100)
+    for (let end = Date.now() + 10_000; got === undefined && Date.now() < end;) await n.consumeBatch(10, 100)
     await n.close()
     expect(got?.type).toBe('consumer')
   })
 
   it("group.protocol 'consumer' (KIP-848): refused by the kafkajs engine, naming the key", () => {
-    const err = catchError(() => new Consumer({ 'bootstrap.servers': '127.0.0.1:1', 'group.id': 'g', engine: 'kafkajs', 'group.protocol': 'consumer' }))
+    const err = catchError(
+      () =>
+        new Consumer({
+          'bootstrap.servers': '127.0.0.1:1',
+          'group.id': 'g',
+          engine: 'kafkajs',
+          'group.protocol': 'consumer',
+        }),
+    )
     expect(err).toMatchObject({ code: '_INVALID_ARG', key: 'group.protocol' })
   })
 
@@ -303,8 +337,11 @@ describe('engines.md differences, consumer', () => {
         expect(fatal).toEqual([])
       } else {
         let failure: unknown
-        for (let end = Date.now() + 30_000; failure === undefined && Date.now() < end; ) {
-          failure = await c.consumeBatch(10, 200).then(() => undefined, (err: unknown) => err)
+        for (let end = Date.now() + 30_000; failure === undefined && Date.now() < end;) {
+          failure = await c.consumeBatch(10, 200).then(
+            () => undefined,
+            (err: unknown) => err,
+          )
         }
         expect(failure).toMatchObject({ code: 'INVALID_REQUEST' })
         expect(fatal.map((e) => e.code)).toEqual(['INVALID_REQUEST'])
@@ -322,7 +359,13 @@ describe('engines.md differences, consumer', () => {
     // Small record batches, so that one fetch can be much less than the topic.
     const p = producerOf(target, 'kafkajs', { 'batch.num.messages': 20, 'linger.ms': 0 })
     const pending = []
-    for (let i = 0; i < 250; i++) pending.push(p.produceBatch(topic, Array.from({ length: 20 }, (_, j) => ({ value: 'x'.repeat(100), partition: (i + j) % 2 }))))
+    for (let i = 0; i < 250; i++)
+      pending.push(
+        p.produceBatch(
+          topic,
+          Array.from({ length: 20 }, (_, j) => ({ value: 'x'.repeat(100), partition: (i + j) % 2 })),
+        ),
+      )
     await Promise.all(pending)
     await p.close()
 
