@@ -81,9 +81,12 @@ class ViewsBuilder {
 }
 
 function sharedMemoryError(index: number) {
-  return invalidArg(`messages[${index}]: Buffers over a SharedArrayBuffer cannot be produced without a copy; copy it first`, {
-    index,
-  })
+  return invalidArg(
+    `messages[${index}]: Buffers over a SharedArrayBuffer cannot be produced without a copy; copy it first`,
+    {
+      index,
+    },
+  )
 }
 
 function toBuffer(v: Payload, what: string, index: number): Buffer {
@@ -110,11 +113,27 @@ function packHeaders(h: Headers, index: number): Array<string | Buffer | null> {
   } else if (h !== null && typeof h === 'object') {
     for (const name of Object.keys(h)) add(name, h[name])
   } else {
-    throw invalidArg(`messages[${index}].headers must be an object or a list of [name, value] pairs (got ${describe(h)})`, {
+    const got = describe(h)
+    throw invalidArg(`messages[${index}].headers must be an object or a list of [name, value] pairs (got ${got})`, {
       index,
     })
   }
   return flat
+}
+
+function checkPartition(p: unknown, i: number): number {
+  if (typeof p === 'number' && Number.isInteger(p) && p >= 0 && p <= MAX_PARTITION) return p
+  const got = describe(p)
+  throw invalidArg(`messages[${i}].partition must be an integer from 0 to ${MAX_PARTITION} (got ${got})`, { index: i })
+}
+
+function checkTimestamp(ts: unknown, i: number): number {
+  const t = ts instanceof Date ? ts.getTime() : ts
+  if (typeof t === 'number' && Number.isInteger(t) && t > 0) return t
+  const got = describe(t)
+  throw invalidArg(`messages[${i}].timestamp must be a positive integer of ms or a valid Date (got ${got})`, {
+    index: i,
+  })
 }
 
 /**
@@ -132,9 +151,7 @@ export function packBatch(messages: ReadonlyArray<ProduceInput>): FlatBatch {
     if (!Buffer.isBuffer(m)) break
     if (!views.set(i, m)) throw sharedMemoryError(i)
   }
-  if (i === n) {
-    return { values: views.buffers, layout: views.layout, keys: undefined, partitions: undefined, timestamps: undefined, headers: undefined }
-  }
+  if (i === n) return flatBatch(views)
 
   let keys: Array<Buffer | null> | undefined
   let partitions: Int32Array | undefined
@@ -168,37 +185,35 @@ export function packBatch(messages: ReadonlyArray<ProduceInput>): FlatBatch {
       keys[i] = toBuffer(msg.key, '.key', i)
     }
     if (msg.partition !== undefined) {
-      const p = msg.partition
-      if (!Number.isInteger(p) || p < 0 || p > MAX_PARTITION) {
-        throw invalidArg(`messages[${i}].partition must be an integer from 0 to ${MAX_PARTITION} (got ${describe(p)})`, {
-          index: i,
-        })
-      }
       if (partitions === undefined) {
         partitions = new Int32Array(n)
         partitions.fill(-1) // RD_KAFKA_PARTITION_UA: let the partitioner choose
       }
-      partitions[i] = p
+      partitions[i] = checkPartition(msg.partition, i)
     }
     if (msg.timestamp !== undefined) {
-      const t = msg.timestamp instanceof Date ? msg.timestamp.getTime() : msg.timestamp
-      if (typeof t !== 'number' || !Number.isInteger(t) || t <= 0) {
-        throw invalidArg(`messages[${i}].timestamp must be a positive integer of ms or a valid Date (got ${describe(t)})`, {
-          index: i,
-        })
-      }
       timestamps ??= new Float64Array(n)
-      timestamps[i] = t
+      timestamps[i] = checkTimestamp(msg.timestamp, i)
     }
     if (msg.headers !== undefined) {
       headers ??= new Array(n)
       headers[i] = packHeaders(msg.headers, i)
     }
   }
+  return flatBatch(views, keys, partitions, timestamps, headers)
+}
+
+// Every FlatBatch has all six fields (absent ones undefined), so the native call sees one shape.
+function flatBatch(
+  views: ViewsBuilder,
+  keys?: FlatBatch['keys'],
+  partitions?: FlatBatch['partitions'],
+  timestamps?: FlatBatch['timestamps'],
+  headers?: FlatBatch['headers'],
+): FlatBatch {
   return { values: views.buffers, layout: views.layout, keys, partitions, timestamps, headers }
 }
 
-/** True for the packed form of produceBatch input (an object, not an array). */
 /**
  * The values of a flat batch's first `count` messages, as views of the bytes the native side
  * reads (no copy): the one decoder of both layouts, for the kafkajs engine and the tests.
@@ -246,15 +261,25 @@ export function flattenPacked(input: PackedMessages): FlatBatch & { count: numbe
       if (partitions[i] < -1) throw invalidArg(`packed messages: partitions[${i}] is ${partitions[i]}`, { index: i })
     }
   }
-  return { values, layout: lengths, count: lengths.length, keys: undefined, partitions, timestamps: undefined, headers: undefined }
+  return {
+    values,
+    layout: lengths,
+    count: lengths.length,
+    keys: undefined,
+    partitions,
+    timestamps: undefined,
+    headers: undefined,
+  }
 }
 
 function toUint32(lengths: unknown): Uint32Array {
-  if (!Array.isArray(lengths)) throw invalidArg(`packed messages: lengths must be a Uint32Array or an array of numbers (got ${describe(lengths)})`)
+  if (!Array.isArray(lengths))
+    throw invalidArg(`packed messages: lengths must be a Uint32Array or an array of numbers (got ${describe(lengths)})`)
   const out = new Uint32Array(lengths.length)
   for (let i = 0; i < lengths.length; i++) {
     const n = lengths[i]
-    if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw invalidArg(`packed messages: lengths[${i}] is ${describe(n)}`, { index: i })
+    if (!Number.isInteger(n) || n < 0 || n > 0xffffffff)
+      throw invalidArg(`packed messages: lengths[${i}] is ${describe(n)}`, { index: i })
     out[i] = n
   }
   return out

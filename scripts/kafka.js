@@ -55,7 +55,8 @@ function alive(pid) {
 
 function checkJava() {
   const r = spawnSync('java', ['-version'], { encoding: 'utf8' })
-  if (r.error) fail('java is not installed. Kafka 4.1 needs Java 17 or later (Debian: apt-get install openjdk-17-jre-headless).')
+  if (r.error)
+    fail('java is not installed. Kafka 4.1 needs Java 17 or later (Debian: apt-get install openjdk-17-jre-headless).')
   const m = /version "(\d+)(?:\.(\d+))?/.exec(r.stderr)
   const major = m ? (m[1] === '1' ? Number(m[2]) : Number(m[1])) : NaN
   if (!(major >= 17)) fail(`Kafka 4.1 needs Java 17 or later; \`java -version\` says:\n${r.stderr.trim()}`)
@@ -67,7 +68,7 @@ function resolveJars(version) {
   const libs = path.join(dir, 'libs')
   if (fs.existsSync(path.join(libs, `kafka_2.13-${version}.jar`))) return libs
   if (spawnSync('mvn', ['-v'], { encoding: 'utf8' }).error) {
-    fail('Maven (mvn) is not installed; it resolves Kafka\'s jars (Debian: apt-get install maven).')
+    fail("Maven (mvn) is not installed; it resolves Kafka's jars (Debian: apt-get install maven).")
   }
   fs.mkdirSync(dir, { recursive: true })
   // kafka_2.13's pom brings the broker modules; the binary distribution adds a log4j binding.
@@ -91,7 +92,15 @@ function resolveJars(version) {
   console.error(`kafka: resolving Apache Kafka ${version} jars with Maven into ${libs} (first run only)`)
   const r = spawnSync(
     'mvn',
-    ['-B', '-q', '-f', path.join(dir, 'pom.xml'), 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${tmp}`],
+    [
+      '-B',
+      '-q',
+      '-f',
+      path.join(dir, 'pom.xml'),
+      'dependency:copy-dependencies',
+      '-DincludeScope=runtime',
+      `-DoutputDirectory=${tmp}`,
+    ],
     { encoding: 'utf8' },
   )
   if (r.status !== 0) fail(`Maven could not resolve Kafka ${version}:\n${(r.stdout + r.stderr).trim()}`)
@@ -160,7 +169,9 @@ function properties(node, nodes, dir, options) {
     'group.initial.rebalance.delay.ms=0',
     // With several nodes, notice a dead broker in seconds rather than Kafka's 9 s / 30 s defaults,
     // so failover tests take seconds. Values a production cluster might choose too.
-    ...(n > 1 ? ['broker.session.timeout.ms=4000', 'broker.heartbeat.interval.ms=500', 'replica.lag.time.max.ms=6000'] : []),
+    ...(n > 1
+      ? ['broker.session.timeout.ms=4000', 'broker.heartbeat.interval.ms=500', 'replica.lag.time.max.ms=6000']
+      : []),
     '',
   ].join('\n')
 }
@@ -204,20 +215,10 @@ async function metadataReady(bootstrapServers, expectedBrokers) {
   }
 }
 
-async function start(options) {
-  const existing = readCluster(options.name)
-  if (existing && existing.brokers.some((b) => alive(b.pid))) {
-    fail(`cluster "${options.name}" is already running at ${existing.bootstrapServers} (stop it with: npm run kafka:stop -- --name ${options.name})`)
-  }
-  checkJava()
-  const libs = resolveJars(options.version)
-  const classpath = path.join(libs, '*')
-  const dir = clusterDir(options.name)
-  fs.rmSync(dir, { recursive: true, force: true })
-  fs.mkdirSync(dir, { recursive: true })
-
-  const ports = await freePorts(options.brokers * 2)
-  const nodes = Array.from({ length: options.brokers }, (_, i) => ({
+/** The nodes of a new cluster in `dir`: ids, a client and a controller port each, and their folders. */
+async function planNodes(count, dir) {
+  const ports = await freePorts(count * 2)
+  return Array.from({ length: count }, (_, i) => ({
     id: i + 1,
     port: ports[2 * i],
     controllerPort: ports[2 * i + 1],
@@ -225,74 +226,110 @@ async function start(options) {
     /** @type {number | undefined} the broker's process, once started */
     pid: undefined,
   }))
+}
+
+/** Formats every node's KRaft storage (in parallel: each is a JVM start). */
+async function formatStorage(nodes, classpath) {
   const clusterId = kraftClusterId()
+  const format = (node) =>
+    new Promise((resolve, reject) => {
+      const config = path.join(node.dir, 'server.properties')
+      const args = ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config]
+      const p = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] })
+      let out = ''
+      p.stdout.on('data', (d) => (out += d))
+      p.stderr.on('data', (d) => (out += d))
+      p.on('exit', (code) =>
+        code === 0 ? resolve() : reject(new UserError(`formatting node ${node.id} failed:\n${out.trim()}`)),
+      )
+    })
+  await Promise.all(nodes.map(format))
+}
+
+/** Starts each node's broker JVM, detached, its output in the node's stdout.log. */
+function launchNodes(nodes, classpath) {
+  const heap = nodes.length > 1 ? '512m' : '1g'
+  for (const node of nodes) {
+    const out = fs.openSync(path.join(node.dir, 'stdout.log'), 'a')
+    const args = [
+      `-Xmx${heap}`,
+      `-Xms${heap}`,
+      '-XX:+UseG1GC',
+      '-Djava.awt.headless=true',
+      `-Dlog4j2.configurationFile=${path.join(node.dir, 'log4j2.properties')}`,
+      '-cp',
+      classpath,
+      'kafka.Kafka',
+      path.join(node.dir, 'server.properties'),
+    ]
+    const child = spawn('java', args, { detached: true, stdio: ['ignore', out, out] })
+    child.unref()
+    node.pid = child.pid
+  }
+}
+
+/**
+ * Ready when every client port is bound (Kafka binds it once the broker is caught up and
+ * unfenced) and a metadata request sees every broker. Fails fast if a JVM exits.
+ */
+async function waitReady(nodes, bootstrapServers) {
+  const deadline = Date.now() + START_TIMEOUT_MS
+  for (;;) {
+    for (const node of nodes) {
+      if (alive(node.pid)) continue
+      const log = path.join(node.dir, 'server.log')
+      const why = /Address already in use/.test(tail(log, 200))
+        ? ' (a port was taken between choosing it and binding it; start again)'
+        : ''
+      stopNodes(nodes, 0)
+      const stdout = tail(path.join(node.dir, 'stdout.log'), 20)
+      fail(
+        `broker ${node.id} exited during start${why}. Last lines of ${log}:\n${tail(log)}\n--- stdout.log:\n${stdout}`,
+      )
+    }
+    const open = await Promise.all(nodes.map((n) => portOpen(n.port)))
+    if (open.every(Boolean) && (await metadataReady(bootstrapServers, nodes.length))) return
+    if (Date.now() > deadline) {
+      stopNodes(nodes, 0)
+      const log = path.join(nodes[0].dir, 'server.log')
+      fail(`the cluster was not ready within ${START_TIMEOUT_MS / 1000} s. Last lines of ${log}:\n${tail(log)}`)
+    }
+    await new Promise((r) => setTimeout(r, 250))
+  }
+}
+
+async function start(options) {
+  const existing = readCluster(options.name)
+  if (existing && existing.brokers.some((b) => alive(b.pid))) {
+    const stop = `npm run kafka:stop -- --name ${options.name}`
+    fail(`cluster "${options.name}" is already running at ${existing.bootstrapServers} (stop it with: ${stop})`)
+  }
+  checkJava()
+  const classpath = path.join(resolveJars(options.version), '*')
+  const dir = clusterDir(options.name)
+  fs.rmSync(dir, { recursive: true, force: true })
+  fs.mkdirSync(dir, { recursive: true })
+
+  const nodes = await planNodes(options.brokers, dir)
   for (const node of nodes) {
     fs.mkdirSync(node.dir, { recursive: true })
     fs.writeFileSync(path.join(node.dir, 'server.properties'), properties(node, nodes, node.dir, options))
     fs.writeFileSync(path.join(node.dir, 'log4j2.properties'), log4jConfig(node.dir))
   }
-  // Format every node's storage (in parallel: each is a JVM start).
-  await Promise.all(
-    nodes.map(
-      (node) =>
-        new Promise((resolve, reject) => {
-          const p = spawn('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', path.join(node.dir, 'server.properties')], {
-            stdio: ['ignore', 'pipe', 'pipe'],
-          })
-          let out = ''
-          p.stdout.on('data', (d) => (out += d))
-          p.stderr.on('data', (d) => (out += d))
-          p.on('exit', (code) => (code === 0 ? resolve() : reject(new UserError(`formatting node ${node.id} failed:\n${out.trim()}`))))
-        }),
-    ),
-  )
-  for (const node of nodes) {
-    const out = fs.openSync(path.join(node.dir, 'stdout.log'), 'a')
-    const heap = options.brokers > 1 ? '512m' : '1g'
-    const child = spawn(
-      'java',
-      [
-        `-Xmx${heap}`,
-        `-Xms${heap}`,
-        '-XX:+UseG1GC',
-        '-Djava.awt.headless=true',
-        `-Dlog4j2.configurationFile=${path.join(node.dir, 'log4j2.properties')}`,
-        '-cp',
-        classpath,
-        'kafka.Kafka',
-        path.join(node.dir, 'server.properties'),
-      ],
-      { detached: true, stdio: ['ignore', out, out] },
-    )
-    child.unref()
-    node.pid = child.pid
-  }
+  await formatStorage(nodes, classpath)
+  launchNodes(nodes, classpath)
   const bootstrapServers = nodes.map((n) => `127.0.0.1:${n.port}`).join(',')
-  const cluster = { name: options.name, version: options.version, bootstrapServers, brokers: nodes, startedAt: new Date().toISOString() }
-  fs.writeFileSync(path.join(dir, 'cluster.json'), JSON.stringify(cluster, null, 2))
-
-  // Ready when every client port is bound (Kafka binds it once the broker is caught up and
-  // unfenced) and a metadata request sees every broker. Fail fast if a JVM exits.
-  const deadline = Date.now() + START_TIMEOUT_MS
-  for (;;) {
-    for (const node of nodes) {
-      if (!alive(node.pid)) {
-        const why = /Address already in use/.test(tail(path.join(node.dir, 'server.log'), 200))
-          ? ' (a port was taken between choosing it and binding it; start again)'
-          : ''
-        stopNodes(nodes, 0)
-        fail(`broker ${node.id} exited during start${why}. Last lines of ${node.dir}/server.log:\n${tail(path.join(node.dir, 'server.log'))}\n--- stdout.log:\n${tail(path.join(node.dir, 'stdout.log'), 20)}`)
-      }
-    }
-    const open = await Promise.all(nodes.map((n) => portOpen(n.port)))
-    if (open.every(Boolean) && (await metadataReady(bootstrapServers, nodes.length))) break
-    if (Date.now() > deadline) {
-      stopNodes(nodes, 0)
-      fail(`the cluster was not ready within ${START_TIMEOUT_MS / 1000} s. Last lines of ${nodes[0].dir}/server.log:\n${tail(path.join(nodes[0].dir, 'server.log'))}`)
-    }
-    await new Promise((r) => setTimeout(r, 250))
+  const cluster = {
+    name: options.name,
+    version: options.version,
+    bootstrapServers,
+    brokers: nodes,
+    startedAt: new Date().toISOString(),
   }
-  console.error(`kafka: ${options.brokers} broker(s) of Apache Kafka ${options.version} ready (cluster "${options.name}", ${dir})`)
+  fs.writeFileSync(path.join(dir, 'cluster.json'), JSON.stringify(cluster, null, 2))
+  await waitReady(nodes, bootstrapServers)
+  const where = `cluster "${options.name}", ${dir}`
+  console.error(`kafka: ${options.brokers} broker(s) of Apache Kafka ${options.version} ready (${where})`)
   console.log(bootstrapServers)
 }
 
@@ -329,7 +366,9 @@ async function status(options) {
   for (const b of cluster.brokers) {
     const ok = alive(b.pid) && (await portOpen(b.port))
     if (ok) up++
-    console.log(`  broker ${b.id}: pid ${b.pid} ${alive(b.pid) ? 'running' : 'gone'}, port ${b.port} ${ok ? 'open' : 'closed'}`)
+    console.log(
+      `  broker ${b.id}: pid ${b.pid} ${alive(b.pid) ? 'running' : 'gone'}, port ${b.port} ${ok ? 'open' : 'closed'}`,
+    )
   }
   if (up < cluster.brokers.length) process.exitCode = 1
 }
@@ -346,7 +385,8 @@ async function main() {
   })
   const command = positionals[0]
   const brokers = Number(values.brokers)
-  if (!Number.isInteger(brokers) || brokers < 1 || brokers > 9) fail(`--brokers must be an integer from 1 to 9 (got ${values.brokers})`)
+  if (!Number.isInteger(brokers) || brokers < 1 || brokers > 9)
+    fail(`--brokers must be an integer from 1 to 9 (got ${values.brokers})`)
   if (!/^[\w-]+$/.test(values.name)) fail(`--name may hold letters, digits, - and _ only (got ${values.name})`)
   const options = { brokers, name: values.name, version: values.version, autoCreate: values['auto-create'] }
   if (command === 'start') await start(options)

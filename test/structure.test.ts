@@ -65,13 +65,24 @@ describe('lib/ structure', () => {
     // The detector finds one when there is one.
     const a = path.join(lib, 'a.ts')
     const b = path.join(lib, 'b.ts')
-    expect(cycles(new Map([[a, [b]], [b, [a]]]))).toEqual([['a.ts', 'b.ts']])
+    expect(
+      cycles(
+        new Map([
+          [a, [b]],
+          [b, [a]],
+        ]),
+      ),
+    ).toEqual([['a.ts', 'b.ts']])
   })
 
   it('keeps the engines below the public classes', () => {
     const upward = [...graph].flatMap(([file, targets]) =>
       path.relative(lib, file).startsWith('engines/')
-        ? targets.filter((t) => ['producer.ts', 'consumer.ts', 'mock-cluster.ts', 'index.ts'].includes(path.relative(lib, t))).map((t) => `${path.relative(lib, file)} -> ${path.relative(lib, t)}`)
+        ? targets
+            .filter((t) =>
+              ['producer.ts', 'consumer.ts', 'mock-cluster.ts', 'index.ts'].includes(path.relative(lib, t)),
+            )
+            .map((t) => `${path.relative(lib, file)} -> ${path.relative(lib, t)}`)
         : [],
     )
     expect(upward).toEqual([])
@@ -84,5 +95,62 @@ describe('array layouts shared with the addon', () => {
     expect(layouts.consumedMeta).toEqual(META)
     expect(layouts.eventKind).toEqual(EVENT_KIND)
     expect(layouts.nullValue).toBe(NULL_VALUE)
+  })
+})
+
+/**
+ * The functions of a C++ file with their lengths in lines: a block whose opening `{` follows a
+ * parenthesis and sits directly in a namespace or class (comments and literals blanked first).
+ */
+function cppFunctions(text: string): Array<{ line: number; lines: number; head: string }> {
+  const src = text
+    .replace(/\/\/[^\n]*/g, '')
+    .replace(/"(?:\\.|[^"\\\n])*"/g, '""')
+    .replace(/'(?:\\.|[^'\\\n])*'/g, "''")
+  const open: Array<{ kind: 'scope' | 'fn' | 'block'; line: number; head: string }> = []
+  const found: Array<{ line: number; lines: number; head: string }> = []
+  let line = 1
+  let headStart = 0
+  for (let i = 0; i < src.length; i++) {
+    const ch = src[i]
+    if (ch === '\n') line++
+    else if (ch === ';') headStart = i + 1
+    else if (ch === '{') {
+      const head = src.slice(headStart, i)
+      const inScope = open.every((o) => o.kind === 'scope')
+      const kind =
+        /\b(namespace|class|struct|enum)\b/.test(head) && !head.includes('(')
+          ? 'scope'
+          : inScope && head.includes('(')
+            ? 'fn'
+            : 'block'
+      open.push({ kind, line, head: head.trim().split('\n')[0]! })
+      headStart = i + 1
+    } else if (ch === '}') {
+      const o = open.pop()
+      if (o?.kind === 'fn') found.push({ line: o.line, lines: line - o.line, head: o.head })
+      headStart = i + 1
+    }
+  }
+  return found
+}
+
+describe('native/ functions', () => {
+  it('are found by the length check (it reads the addon, not nothing)', () => {
+    const fns = cppFunctions(readFileSync(path.join(__dirname, '..', 'native', 'producer.cc'), 'utf8'))
+    expect(fns.map((f) => f.head).some((h) => h.includes('Producer::ProduceBatch'))).toBe(true)
+    expect(cppFunctions('namespace a {\nvoid f() {\n  if (x) {\n  }\n}\n}\n')).toEqual([
+      { line: 2, lines: 3, head: 'void f()' },
+    ])
+  })
+
+  it('are at most 60 lines each', () => {
+    const dir = path.join(__dirname, '..', 'native')
+    const long = readdirSync(dir)
+      .filter((f) => /\.(cc|h)$/.test(f))
+      .flatMap((f) => cppFunctions(readFileSync(path.join(dir, f), 'utf8')).map((fn) => ({ file: f, ...fn })))
+      .filter((fn) => fn.lines > 60)
+      .map((fn) => `${fn.file}:${fn.line} ${fn.head} (${fn.lines} lines)`)
+    expect(long).toEqual([])
   })
 })
