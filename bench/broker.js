@@ -18,7 +18,9 @@ function partitionsToHold(broker, messages, size, wanted) {
 }
 
 async function startMock() {
-  const child = spawn(process.execPath, [path.join(__dirname, 'mock-broker.js')], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [path.join(__dirname, 'mock-broker.js')], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  })
   const waiting = []
   let buffered = ''
   child.stdout.on('data', (d) => {
@@ -30,7 +32,9 @@ async function startMock() {
       waiting.shift()?.(line)
     }
   })
-  const exited = new Promise((_, reject) => child.on('exit', (code) => reject(new Error(`mock broker exited (${code})`))))
+  const exited = new Promise((_, reject) =>
+    child.on('exit', (code) => reject(new Error(`mock broker exited (${code})`))),
+  )
   exited.catch(() => {})
   const reply = () => Promise.race([new Promise((resolve) => waiting.push(resolve)), exited])
   const timeout = setTimeout(() => child.kill(), 20_000)
@@ -93,7 +97,12 @@ async function connectReal(bootstrapServers, replication) {
     bootstrapServers,
     label: `Apache Kafka at ${bootstrapServers} (replication factor ${replication})`,
     async createTopic(topic, partitions) {
-      await patiently(() => admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: replication }], waitForLeaders: true }))
+      await patiently(() =>
+        admin.createTopics({
+          topics: [{ topic, numPartitions: partitions, replicationFactor: replication }],
+          waitForLeaders: true,
+        }),
+      )
     },
     async deleteTopic(topic) {
       await patiently(() => admin.deleteTopics({ topics: [topic] }))

@@ -38,11 +38,19 @@ function renderChart(results) {
     parts.push(b.svg)
     y = b.y
   }
-  const sizes = [...new Set(Object.values(results.summary).flat().map((s) => s.size))]
+  const sizes = [
+    ...new Set(
+      Object.values(results.summary)
+        .flat()
+        .map((s) => s.size),
+    ),
+  ]
   for (const workload of ['produce', 'consume']) {
     const summary = results.summary[workload] ?? []
     for (const size of sizes) {
-      const rows = summary.filter((s) => s.size === size).map((s) => ({ engine: s.engine, label: s.label, value: s.msgPerSec }))
+      const rows = summary
+        .filter((s) => s.size === size)
+        .map((s) => ({ engine: s.engine, label: s.label, value: s.msgPerSec }))
       const what = workload === 'produce' ? 'delivered' : 'consumed'
       add(`${workload}, ${size} B values: ${what} msg/s (median)`, rows, 'msg/s')
     }

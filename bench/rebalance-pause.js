@@ -69,7 +69,10 @@ async function round(lib, broker, protocol, n) {
   let producing = true
   const writer = (async () => {
     for (let i = 0; producing; i++) {
-      await producer.produceBatch(topic, Array.from({ length: PARTITIONS }, (_, p) => ({ value: String(i), partition: p })))
+      await producer.produceBatch(
+        topic,
+        Array.from({ length: PARTITIONS }, (_, p) => ({ value: String(i), partition: p })),
+      )
       await sleep(TICK_MS)
     }
   })()
@@ -82,7 +85,11 @@ async function round(lib, broker, protocol, n) {
     const before = new Set(held(a))
     const joinedAt = performance.now()
     b = member(Consumer, broker.bootstrapServers, group, topic, protocol)
-    await until('the split', () => held(a).length > 0 && held(b).length > 0 && held(a).length + held(b).length === PARTITIONS, 60_000)
+    await until(
+      'the split',
+      () => held(a).length > 0 && held(b).length > 0 && held(a).length + held(b).length === PARTITIONS,
+      60_000,
+    )
     await sleep(3000)
     const kept = held(a).filter((p) => before.has(p))
     if (kept.length === 0) throw new Error(`${protocol}: A kept no partition`)
@@ -115,12 +122,18 @@ async function round(lib, broker, protocol, n) {
 async function main(argv) {
   const { values } = parseArgs({
     args: argv,
-    options: { brokers: { type: 'string' }, rounds: { type: 'string', default: '3' }, protocols: { type: 'string', default: 'classic,cooperative,consumer' } },
+    options: {
+      brokers: { type: 'string' },
+      rounds: { type: 'string', default: '3' },
+      protocols: { type: 'string', default: 'classic,cooperative,consumer' },
+    },
     strict: true,
   })
-  if (values.brokers === undefined) throw new Error('--brokers is needed: a host:port list, or a cluster started by npm run kafka:start (e.g. single)')
+  if (values.brokers === undefined)
+    throw new Error('--brokers is needed: a host:port list, or a cluster started by npm run kafka:start (e.g. single)')
   const protocols = values.protocols.split(',')
-  for (const p of protocols) if (!PROTOCOLS[p]) throw new Error(`unknown protocol "${p}" (known: ${Object.keys(PROTOCOLS).join(', ')})`)
+  for (const p of protocols)
+    if (!PROTOCOLS[p]) throw new Error(`unknown protocol "${p}" (known: ${Object.keys(PROTOCOLS).join(', ')})`)
   const rounds = Number(values.rounds)
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer')
   const { resolveBrokers } = require('./run.js')
@@ -133,21 +146,33 @@ async function main(argv) {
       for (const p of protocols) {
         const r = await round(lib, broker, p, n)
         results[p].push(r)
-        console.error(`rebalance-pause: ${p} round ${n + 1}: ${fmt(r.pauseMs)} ms, alone before: ${fmt(r.quietMs)} ms (A kept ${r.kept} of ${PARTITIONS})`)
+        console.error(
+          `rebalance-pause: ${p} round ${n + 1}: ${fmt(r.pauseMs)} ms, alone before: ${fmt(r.quietMs)} ms (A kept ${r.kept} of ${PARTITIONS})`,
+        )
       }
     }
   } finally {
     await broker.close()
   }
-  console.log(`Longest stop in reading on partitions a member keeps while a second member joins (ms), median of ${rounds}`)
-  console.log(`Broker: ${broker.label}; librdkafka ${lib.librdkafkaVersion()}; one message per partition every ${TICK_MS} ms\n`)
+  console.log(
+    `Longest stop in reading on partitions a member keeps while a second member joins (ms), median of ${rounds}`,
+  )
+  console.log(
+    `Broker: ${broker.label}; librdkafka ${lib.librdkafkaVersion()}; one message per partition every ${TICK_MS} ms\n`,
+  )
   console.log('| group protocol | while B joins: median | rounds | A alone, 2 s before: median |')
   console.log('|---|---:|---|---:|')
-  const label = { classic: 'classic, range (eager)', cooperative: 'classic, cooperative-sticky', consumer: 'consumer (KIP-848)' }
+  const label = {
+    classic: 'classic, range (eager)',
+    cooperative: 'classic, cooperative-sticky',
+    consumer: 'consumer (KIP-848)',
+  }
   const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]
   for (const p of protocols) {
     const rs = results[p]
-    console.log(`| ${label[p]} | ${fmt(median(rs.map((r) => r.pauseMs)))} | ${rs.map((r) => fmt(r.pauseMs)).join(', ')} | ${fmt(median(rs.map((r) => r.quietMs)))} |`)
+    console.log(
+      `| ${label[p]} | ${fmt(median(rs.map((r) => r.pauseMs)))} | ${rs.map((r) => fmt(r.pauseMs)).join(', ')} | ${fmt(median(rs.map((r) => r.quietMs)))} |`,
+    )
   }
 }
 

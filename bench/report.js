@@ -33,7 +33,13 @@ function workloadTable(workload, summary) {
   if (workload === 'e2e') {
     return markdown(
       ['engine', 'value', 'p50', 'p95', 'p99', 'p99.9', 'max', 'CPU s / 1M msgs', 'peak RSS MB'],
-      summary.map((s) => [s.label, `${s.size} B`, ...PERCENTILES.map((p) => fmt(s[p], 2)), fmt(s.cpuSecondsPerMillion, 2), String(s.peakRssMB)]),
+      summary.map((s) => [
+        s.label,
+        `${s.size} B`,
+        ...PERCENTILES.map((p) => fmt(s[p], 2)),
+        fmt(s.cpuSecondsPerMillion, 2),
+        String(s.peakRssMB),
+      ]),
     )
   }
   const baselines = BASELINES[workload]
@@ -41,8 +47,13 @@ function workloadTable(workload, summary) {
   return markdown(
     ['engine', 'value', 'msg/s', 'MB/s', ...base.map((b) => baselines[b]), 'CPU s / 1M msgs', 'peak RSS MB'],
     summary.map((s) => [
-      s.label, `${s.size} B`, fmt(s.msgPerSec), fmt(s.mbPerSec, 1), ...base.map((b) => fmt(s.ratios[b], 2)),
-      fmt(s.cpuSecondsPerMillion, 2), String(s.peakRssMB),
+      s.label,
+      `${s.size} B`,
+      fmt(s.msgPerSec),
+      fmt(s.mbPerSec, 1),
+      ...base.map((b) => fmt(s.ratios[b], 2)),
+      fmt(s.cpuSecondsPerMillion, 2),
+      String(s.peakRssMB),
     ]),
   )
 }
@@ -74,11 +85,15 @@ if (require.main === module) {
   const { text, stale } = refresh(fs.readFileSync(readme, 'utf8'), root)
   if (process.argv.includes('--check')) {
     if (stale.length > 0) {
-      console.error(`README.md: tables differ from their results (npm run bench:report rewrites them): ${stale.join(', ')}`)
+      console.error(
+        `README.md: tables differ from their results (npm run bench:report rewrites them): ${stale.join(', ')}`,
+      )
       process.exit(1)
     }
   } else {
     fs.writeFileSync(readme, text)
-    console.log(stale.length > 0 ? `README.md: rewrote ${stale.join(', ')}` : 'README.md: every table matches its results')
+    console.log(
+      stale.length > 0 ? `README.md: rewrote ${stale.join(', ')}` : 'README.md: every table matches its results',
+    )
   }
 }

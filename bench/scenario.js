@@ -10,7 +10,18 @@
 const fs = require('node:fs')
 const path = require('node:path')
 
-const METRICS = ['msgPerSec', 'mbPerSec', 'vsC', 'p50', 'p95', 'p99', 'p999', 'max', 'cpuSecondsPerMillion', 'peakRssMB']
+const METRICS = [
+  'msgPerSec',
+  'mbPerSec',
+  'vsC',
+  'p50',
+  'p95',
+  'p99',
+  'p999',
+  'max',
+  'cpuSecondsPerMillion',
+  'peakRssMB',
+]
 const NOT_IN_SCENARIO = new Set(['scenario', 'json', 'chart', 'help'])
 
 /** "file.yaml" or "file.yaml:name" → [{ name, argv, targets }]; throws an Error saying what is wrong. */
@@ -37,7 +48,8 @@ function loadScenarios(spec) {
   const names = only ? [only] : Object.keys(all)
   return names.map((name) => {
     const sc = all[name]
-    if (sc === undefined) throw new Error(`--scenario: no scenario "${name}" in ${file} (it has ${Object.keys(all).join(', ')})`)
+    if (sc === undefined)
+      throw new Error(`--scenario: no scenario "${name}" in ${file} (it has ${Object.keys(all).join(', ')})`)
     return { name, argv: toArgv(name, sc?.options ?? {}), targets: checkTargets(name, sc?.targets ?? []) }
   })
 }
@@ -46,15 +58,19 @@ function requireYaml() {
   try {
     return require('yaml')
   } catch {
-    throw new Error('YAML scenarios need the "yaml" package (a development dependency: npm install), or use a .json file')
+    throw new Error(
+      'YAML scenarios need the "yaml" package (a development dependency: npm install), or use a .json file',
+    )
   }
 }
 
 function toArgv(name, options) {
-  if (typeof options !== 'object' || Array.isArray(options)) throw new Error(`scenario ${name}: "options" must be a map`)
+  if (typeof options !== 'object' || Array.isArray(options))
+    throw new Error(`scenario ${name}: "options" must be a map`)
   const argv = []
   for (const [key, value] of Object.entries(options)) {
-    if (NOT_IN_SCENARIO.has(key)) throw new Error(`scenario ${name}: "${key}" is given on the command line, not in a scenario`)
+    if (NOT_IN_SCENARIO.has(key))
+      throw new Error(`scenario ${name}: "${key}" is given on the command line, not in a scenario`)
     const text = Array.isArray(value) ? value.join(',') : String(value)
     argv.push(`--${key}=${text}`)
   }
@@ -65,8 +81,10 @@ function checkTargets(name, targets) {
   if (!Array.isArray(targets)) throw new Error(`scenario ${name}: "targets" must be a list`)
   return targets.map((t, i) => {
     const where = `scenario ${name}, target ${i + 1}`
-    if (!t || typeof t.workload !== 'string' || typeof t.engine !== 'string') throw new Error(`${where}: needs a workload and an engine`)
-    if (!METRICS.includes(t.metric)) throw new Error(`${where}: metric must be one of ${METRICS.join(', ')} (got ${t.metric})`)
+    if (!t || typeof t.workload !== 'string' || typeof t.engine !== 'string')
+      throw new Error(`${where}: needs a workload and an engine`)
+    if (!METRICS.includes(t.metric))
+      throw new Error(`${where}: metric must be one of ${METRICS.join(', ')} (got ${t.metric})`)
     if (typeof t.min !== 'number' && typeof t.max !== 'number') throw new Error(`${where}: needs a numeric min or max`)
     return t
   })
@@ -75,10 +93,18 @@ function checkTargets(name, targets) {
 /** Each target with the measured value and whether it was met (unmeasured targets are not met). */
 function evaluateTargets(targets, summary) {
   return targets.map((t) => {
-    const rows = (summary[t.workload] ?? []).filter((s) => s.engine === t.engine && (t.size === undefined || s.size === t.size))
-    const values = rows.map((s) => (t.metric === 'vsC' ? s.ratios?.c : s[t.metric])).filter((v) => typeof v === 'number')
-    const met = values.length > 0 && values.every((v) => (t.min === undefined || v >= t.min) && (t.max === undefined || v <= t.max))
-    const bound = [t.min !== undefined ? `>= ${t.min}` : '', t.max !== undefined ? `<= ${t.max}` : ''].filter(Boolean).join(' and ')
+    const rows = (summary[t.workload] ?? []).filter(
+      (s) => s.engine === t.engine && (t.size === undefined || s.size === t.size),
+    )
+    const values = rows
+      .map((s) => (t.metric === 'vsC' ? s.ratios?.c : s[t.metric]))
+      .filter((v) => typeof v === 'number')
+    const met =
+      values.length > 0 &&
+      values.every((v) => (t.min === undefined || v >= t.min) && (t.max === undefined || v <= t.max))
+    const bound = [t.min !== undefined ? `>= ${t.min}` : '', t.max !== undefined ? `<= ${t.max}` : '']
+      .filter(Boolean)
+      .join(' and ')
     const label = `${t.workload} ${t.engine}${t.size !== undefined ? ` ${t.size} B` : ''} ${t.metric} ${bound}`
     return { ...t, label, measured: values, met }
   })

@@ -185,11 +185,16 @@ export function explainLoadError(err: unknown, root: string, forced?: string, lo
   } else if ((m = /version `(GLIBCXX_[\d.]+|CXXABI_[\d.]+)' not found/.exec(message))) {
     hint = `${what} needs a newer C++ runtime (${m[1]}) than this system's libstdc++. ${REBUILD}`
   } else if ((m = /undefined symbol: (\S+)/.exec(message))) {
-    hint = m[1].startsWith('napi_') || m[1].startsWith('node_api_')
-      ? `${what} needs a Node-API function (${m[1]}) this Node.js lacks: use Node.js 18 or newer.`
-      : `${what} does not match the libraries it was built against (undefined symbol ${m[1]}): an ABI mismatch, ` +
-        `usually a source build run against a different librdkafka. ${REBUILD}`
-  } else if (/invalid ELF header|wrong ELF class|file too short|ELF file's (OS ABI|machine)|not a dynamic executable/.test(message)) {
+    hint =
+      m[1].startsWith('napi_') || m[1].startsWith('node_api_')
+        ? `${what} needs a Node-API function (${m[1]}) this Node.js lacks: use Node.js 18 or newer.`
+        : `${what} does not match the libraries it was built against (undefined symbol ${m[1]}): an ABI mismatch, ` +
+          `usually a source build run against a different librdkafka. ${REBUILD}`
+  } else if (
+    /invalid ELF header|wrong ELF class|file too short|ELF file's (OS ABI|machine)|not a dynamic executable/.test(
+      message,
+    )
+  ) {
     hint =
       `${what} is not a binary for ${process.platform}-${process.arch} (wrong format, or damaged). ` +
       'Reinstall the package; if it came from a git checkout, make sure the prebuilds/ files are the real binaries.'
@@ -209,7 +214,10 @@ export function loadAddon(root: string, forced?: string): { addon: Binding; file
   let file: string | undefined
   try {
     const req = createRequire(__filename)
-    file = forced !== undefined ? path.resolve(forced) : (req('node-gyp-build') as { resolve(dir: string): string }).resolve(root)
+    file =
+      forced !== undefined
+        ? path.resolve(forced)
+        : (req('node-gyp-build') as { resolve(dir: string): string }).resolve(root)
     return { addon: req(file) as Binding, file }
   } catch (err) {
     throw explainLoadError(err, root, forced, file)

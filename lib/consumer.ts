@@ -20,7 +20,8 @@ export interface ConsumerEvents {
 }
 
 function checkPartitions(list: unknown, withOffsets: boolean): TopicPartitionOffset[] {
-  if (!Array.isArray(list)) throw invalidArg(`expected an array of { topic, partition${withOffsets ? ', offset' : ''} }`)
+  if (!Array.isArray(list))
+    throw invalidArg(`expected an array of { topic, partition${withOffsets ? ', offset' : ''} }`)
   return list.map((tp, i) => {
     if (tp === null || typeof tp !== 'object' || typeof tp.topic !== 'string' || tp.topic.length === 0) {
       throw invalidArg(`partitions[${i}] needs a topic name`, { index: i })
@@ -64,7 +65,9 @@ export class Consumer extends Client<ConsumerEvents, ConsumerEngine> {
   constructor(config: ConsumerConfig) {
     super('consumer', (events) => {
       const resolved = resolveConsumerConfig(config)
-      return resolveEngine(resolved.engine) === 'native' ? new NativeConsumerEngine(resolved, events) : new KafkajsConsumerEngine(resolved, events)
+      return resolveEngine(resolved.engine) === 'native'
+        ? new NativeConsumerEngine(resolved, events)
+        : new KafkajsConsumerEngine(resolved, events)
     })
   }
 
@@ -75,10 +78,12 @@ export class Consumer extends Client<ConsumerEvents, ConsumerEngine> {
    * picks up matching topics created later (every `topic.metadata.refresh.interval.ms`).
    */
   subscribe(topics: ReadonlyArray<string | RegExp>): void {
-    if (!Array.isArray(topics) || topics.length === 0) throw invalidArg('subscribe: expected a non-empty array of topics')
+    if (!Array.isArray(topics) || topics.length === 0)
+      throw invalidArg('subscribe: expected a non-empty array of topics')
     topics.forEach((t, i) => {
       if (t instanceof RegExp) checkPattern(t, i)
-      else if (typeof t !== 'string' || t.length === 0) throw invalidArg(`subscribe: topics[${i}] must be a name or a RegExp`, { index: i })
+      else if (typeof t !== 'string' || t.length === 0)
+        throw invalidArg(`subscribe: topics[${i}] must be a name or a RegExp`, { index: i })
     })
     this.call(() => this.core.subscribe(topics))
     this.#source = 'subscribe'
@@ -194,7 +199,8 @@ export class Consumer extends Client<ConsumerEvents, ConsumerEngine> {
 
   /** The partition's low and high watermarks (first offset, and next offset to be written). */
   async watermarks(topic: string, partition: number, timeoutMs = 10_000): Promise<{ low: number; high: number }> {
-    if (typeof topic !== 'string' || topic.length === 0) throw invalidArg('watermarks: topic must be a non-empty string')
+    if (typeof topic !== 'string' || topic.length === 0)
+      throw invalidArg('watermarks: topic must be a non-empty string')
     checkInt('watermarks: partition', partition, 0, MAX_PARTITION)
     return this.callAsync(() => this.core.watermarks(topic, partition, timeoutMs))
   }

@@ -2,7 +2,15 @@ export { Producer, type ProducerEvents } from './producer'
 export { Consumer, type ConsumerEvents } from './consumer'
 export { MockCluster, type MockClusterOptions } from './mock-cluster'
 export { KafkaError, type KafkaErrorOptions } from './errors'
-export { PRESETS, type ConfigValue, type ConsumerConfig, type Engine, type Preset, type ProducerConfig, type ProducerOptions } from './config'
+export {
+  PRESETS,
+  type ConfigValue,
+  type ConsumerConfig,
+  type Engine,
+  type Preset,
+  type ProducerConfig,
+  type ProducerOptions,
+} from './config'
 export type {
   BatchFailure,
   BatchReport,

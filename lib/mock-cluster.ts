@@ -15,7 +15,6 @@ export interface MockClusterOptions {
 
 const MAX_DELAY_MS = 300_000
 
-
 /**
  * librdkafka's embedded mock cluster: Kafka-protocol brokers on 127.0.0.1, in this process, no
  * JVM. For tests and benchmarks. It keeps only the newest few MB of each partition.

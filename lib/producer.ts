@@ -47,7 +47,9 @@ export class Producer extends Client<ProducerEvents, ProducerEngine> {
       // The native engine holds the producer weakly: a producer may be collected while its
       // batches are still in flight.
       const self = new WeakRef(events)
-      return resolveEngine(resolved.engine) === 'native' ? new NativeProducerEngine(resolved, self) : new KafkajsProducerEngine(resolved, self)
+      return resolveEngine(resolved.engine) === 'native'
+        ? new NativeProducerEngine(resolved, self)
+        : new KafkajsProducerEngine(resolved, self)
     })
   }
 

@@ -19,11 +19,13 @@ const UNSUPPORTED: Array<[RegExp, string]> = [
 
 /** Why `re` cannot be a topic pattern, or undefined when it can. */
 export function patternProblem(re: RegExp): string | undefined {
-  if (re.flags !== '') return `flags (/${re.flags}) are not supported; write the pattern without them (e.g. [Oo]rders for /orders/i)`
+  if (re.flags !== '')
+    return `flags (/${re.flags}) are not supported; write the pattern without them (e.g. [Oo]rders for /orders/i)`
   // An escaped backslash is a literal: drop those pairs first, so "\\\\d" is not read as "\\d".
   const source = re.source.replace(/\\\\/g, '')
   for (const [construct, what] of UNSUPPORTED) {
-    if (construct.test(source)) return `${what} are not supported in topic patterns (librdkafka reads POSIX extended regular expressions)`
+    if (construct.test(source))
+      return `${what} are not supported in topic patterns (librdkafka reads POSIX extended regular expressions)`
   }
   return undefined
 }

@@ -54,8 +54,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 
 }  // namespace turbokafka
 
-static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
-  return turbokafka::Init(env, exports);
-}
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return turbokafka::Init(env, exports); }
 
 NODE_API_MODULE(NODE_GYP_MODULE_NAME, InitAddon)

@@ -77,8 +77,8 @@ struct Batch {
   // Messages not yet finalized. The thread that takes it to zero hands the batch to JS; the
   // acquire-release decrement makes every Msg::err written before it visible there.
   std::atomic<uint32_t> remaining;
-  size_t next = 0;        // first message not yet handed to librdkafka (ProducerCore::enqueue_mu_)
-  bool extended = false;  // has headers or timestamps: needs rd_kafka_produceva
+  size_t next = 0;               // first message not yet handed to librdkafka (ProducerCore::enqueue_mu_)
+  bool extended = false;         // has headers or timestamps: needs rd_kafka_produceva
   napi_ref keepalive = nullptr;  // JS thread only: keeps the value and key Buffers alive
 };
 

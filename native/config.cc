@@ -14,18 +14,16 @@ rd_kafka_conf_t* BuildConf(Napi::Env env, Napi::Object config) {
     Napi::Value value = config.Get(key);
     if (!value.IsString()) {
       rd_kafka_conf_destroy(conf);
-      Napi::Error e = MakeError(env, RD_KAFKA_RESP_ERR__INVALID_ARG,
-                                "config \"" + key + "\": value must be a string");
+      Napi::Error e =
+          MakeError(env, RD_KAFKA_RESP_ERR__INVALID_ARG, "config \"" + key + "\": value must be a string");
       e.Set("key", Napi::String::New(env, key));
       throw e;
     }
     std::string str = value.As<Napi::String>().Utf8Value();
     char errstr[512];
-    if (rd_kafka_conf_set(conf, key.c_str(), str.c_str(), errstr, sizeof(errstr)) !=
-        RD_KAFKA_CONF_OK) {
+    if (rd_kafka_conf_set(conf, key.c_str(), str.c_str(), errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
       rd_kafka_conf_destroy(conf);
-      Napi::Error e =
-          MakeError(env, RD_KAFKA_RESP_ERR__INVALID_ARG, "config \"" + key + "\": " + errstr);
+      Napi::Error e = MakeError(env, RD_KAFKA_RESP_ERR__INVALID_ARG, "config \"" + key + "\": " + errstr);
       e.Set("key", Napi::String::New(env, key));
       throw e;
     }

@@ -46,8 +46,7 @@ bool IsRetriable(rd_kafka_resp_err_t err) {
   }
 }
 
-Napi::Error MakeError(Napi::Env env, rd_kafka_resp_err_t err, const std::string& message,
-                      bool fatal) {
+Napi::Error MakeError(Napi::Env env, rd_kafka_resp_err_t err, const std::string& message, bool fatal) {
   Napi::Error e = Napi::Error::New(env, message.empty() ? rd_kafka_err2str(err) : message);
   e.Set("code", Napi::String::New(env, rd_kafka_err2name(err)));
   e.Set("errno", Napi::Number::New(env, static_cast<double>(err)));

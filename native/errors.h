@@ -15,8 +15,7 @@ bool IsRetriable(rd_kafka_resp_err_t err);
 
 // A JS Error whose `code` is librdkafka's name for `err` (e.g. "MSG_SIZE_TOO_LARGE", "_QUEUE_FULL"),
 // with `errno`, `retriable` and `fatal`. lib/errors.ts rewraps it as KafkaError.
-Napi::Error MakeError(Napi::Env env, rd_kafka_resp_err_t err, const std::string& message,
-                      bool fatal = false);
+Napi::Error MakeError(Napi::Env env, rd_kafka_resp_err_t err, const std::string& message, bool fatal = false);
 
 // Throws MakeError(...) as a C++ exception (node-addon-api converts it into a JS throw).
 [[noreturn]] void ThrowKafka(Napi::Env env, rd_kafka_resp_err_t err, const std::string& message);

@@ -10,7 +10,18 @@
 namespace turbokafka {
 
 // Per message in a consumed batch's `meta` Float64Array (offsets stay exact below 2^53).
-enum ConsumedMeta { kPartition, kOffset, kTimestamp, kValueAt, kValueLen, kKeyAt, kKeyLen, kTopic, kHeaders, kMetaWidth };
+enum ConsumedMeta {
+  kPartition,
+  kOffset,
+  kTimestamp,
+  kValueAt,
+  kValueLen,
+  kKeyAt,
+  kKeyLen,
+  kTopic,
+  kHeaders,
+  kMetaWidth
+};
 
 // The kind of a client event row ([kind, a, b]) in a consumed batch's `events`.
 enum EventKind { kEventError, kEventCommitError, kEventLog, kEventStats };
@@ -21,7 +32,8 @@ constexpr uint32_t kNullValue = 0xFFFFFFFF;
 inline Napi::Value Layouts(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object meta = Napi::Object::New(env);
-  const char* names[] = {"partition", "offset", "timestamp", "valueAt", "valueLen", "keyAt", "keyLen", "topic", "headers"};
+  const char* names[] = {"partition", "offset", "timestamp", "valueAt", "valueLen",
+                         "keyAt",     "keyLen", "topic",     "headers"};
   for (int i = 0; i < kMetaWidth; i++) meta.Set(names[i], i);
   meta.Set("width", static_cast<int>(kMetaWidth));
   Napi::Object events = Napi::Object::New(env);

@@ -107,8 +107,8 @@ bool ProducerCore::EnqueueChunksLocked(Batch* b, std::vector<Batch*>* settled) {
   return true;
 }
 
-bool ProducerCore::EnqueueRunLocked(Batch* b, size_t from, size_t count,
-                                    std::vector<Batch*>* settled, size_t* accepted) {
+bool ProducerCore::EnqueueRunLocked(Batch* b, size_t from, size_t count, std::vector<Batch*>* settled,
+                                    size_t* accepted) {
   if (scratch_.size() < count) scratch_.resize(std::max(count, kChunk));
   for (size_t i = 0; i < count; i++) {
     const Msg& m = b->msgs[from + i];
@@ -121,8 +121,7 @@ bool ProducerCore::EnqueueRunLocked(Batch* b, size_t from, size_t count,
     rm._private = const_cast<Msg*>(&m);
   }
   // Flags 0: neither COPY nor FREE. librdkafka reads the payloads in place until their reports.
-  rd_kafka_produce_batch(b->rkt, b->msgs[from].partition, 0, scratch_.data(),
-                         static_cast<int>(count));
+  rd_kafka_produce_batch(b->rkt, b->msgs[from].partition, 0, scratch_.data(), static_cast<int>(count));
   // Once a message meets a full queue, librdkafka fails every later one of the call with
   // _QUEUE_FULL too, so what it enqueued is a prefix and order is kept: the rest is retried from
   // the first refused message.
@@ -379,8 +378,7 @@ void ProducerCore::Shutdown(int flush_timeout_ms) {
     rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     if (polling) {
       std::unique_lock<std::mutex> lock(settle_mu_);
-      settle_cv_.wait_for(lock, std::chrono::milliseconds(kPurgeWaitMs),
-                          [this] { return Unsettled() == 0; });
+      settle_cv_.wait_for(lock, std::chrono::milliseconds(kPurgeWaitMs), [this] { return Unsettled() == 0; });
     }
   }
   stop_.store(true, std::memory_order_release);

@@ -107,8 +107,7 @@ class ProducerCore {
   // Requires handle_mu_ (either mode). `yield_to_close`: stop early once Shutdown has begun.
   uint64_t FlushLocked(int timeout_ms, bool yield_to_close);
   // In a chunk, messages [from, from + count) all bound for one partition (or all UA).
-  bool EnqueueRunLocked(Batch* b, size_t from, size_t count, std::vector<Batch*>* settled,
-                        size_t* accepted);
+  bool EnqueueRunLocked(Batch* b, size_t from, size_t count, std::vector<Batch*>* settled, size_t* accepted);
   // _QUEUE_FULL with librdkafka's queue empty: this message can never fit.
   bool NeverFits();
 

@@ -13,8 +13,8 @@ namespace turbokafka {
 
 class PromiseWorker : public Napi::AsyncWorker {
  public:
-  using Run = std::function<rd_kafka_resp_err_t()>;                // pool thread, no N-API
-  using Finish = std::function<Napi::Value(Napi::Env)>;            // JS thread, on success
+  using Run = std::function<rd_kafka_resp_err_t()>;      // pool thread, no N-API
+  using Finish = std::function<Napi::Value(Napi::Env)>;  // JS thread, on success
 
   // Holds `self` (the client's JS object) so its native object outlives the work.
   PromiseWorker(Napi::Object self, Run run, Finish finish)

@@ -53,22 +53,26 @@ const Sasl& Library() {
       tried += std::string(tried.empty() ? "" : "; ") + dlerror();
     }
     if (lib == nullptr) {
-      sasl.why = "SASL GSSAPI needs the system's Cyrus SASL library, which did not load (" + tried +
-                 "). Install it and its Kerberos plugin: apt-get install libsasl2-2 libsasl2-modules-gssapi-mit, "
-                 "or dnf install cyrus-sasl-lib cyrus-sasl-gssapi";
+      sasl.why =
+          "SASL GSSAPI needs the system's Cyrus SASL library, which did not load (" + tried +
+          "). Install it and its Kerberos plugin: apt-get install libsasl2-2 libsasl2-modules-gssapi-mit, "
+          "or dnf install cyrus-sasl-lib cyrus-sasl-gssapi";
       return;
     }
-    bool ok = Bind(lib, "sasl_client_init", &sasl.client_init) && Bind(lib, "sasl_client_new", &sasl.client_new) &&
-              Bind(lib, "sasl_client_start", &sasl.client_start) && Bind(lib, "sasl_client_step", &sasl.client_step) &&
-              Bind(lib, "sasl_dispose", &sasl.dispose) && Bind(lib, "sasl_errdetail", &sasl.errdetail) &&
-              Bind(lib, "sasl_errstring", &sasl.errstring) && Bind(lib, "sasl_getprop", &sasl.getprop) &&
-              Bind(lib, "sasl_listmech", &sasl.listmech);
+    bool ok = Bind(lib, "sasl_client_init", &sasl.client_init) &&
+              Bind(lib, "sasl_client_new", &sasl.client_new) &&
+              Bind(lib, "sasl_client_start", &sasl.client_start) &&
+              Bind(lib, "sasl_client_step", &sasl.client_step) && Bind(lib, "sasl_dispose", &sasl.dispose) &&
+              Bind(lib, "sasl_errdetail", &sasl.errdetail) && Bind(lib, "sasl_errstring", &sasl.errstring) &&
+              Bind(lib, "sasl_getprop", &sasl.getprop) && Bind(lib, "sasl_listmech", &sasl.listmech);
     if (!ok) {
       sasl.why = "the SASL library that loaded lacks a function librdkafka needs: it is not Cyrus SASL 2";
       return;
     }
     sasl.init_result = sasl.client_init(nullptr);
-    if (sasl.init_result != SASL_OK) sasl.why = std::string("sasl_client_init failed: ") + sasl.errstring(sasl.init_result, nullptr, nullptr);
+    if (sasl.init_result != SASL_OK)
+      sasl.why =
+          std::string("sasl_client_init failed: ") + sasl.errstring(sasl.init_result, nullptr, nullptr);
   });
   return sasl;
 }
@@ -102,8 +106,8 @@ int sasl_client_start(sasl_conn_t* conn, const char* mechs, sasl_interact_t** ne
   return Library().client_start(conn, mechs, need, out, outlen, mech);
 }
 
-int sasl_client_step(sasl_conn_t* conn, const char* in, unsigned inlen, sasl_interact_t** need, const char** out,
-                     unsigned* outlen) {
+int sasl_client_step(sasl_conn_t* conn, const char* in, unsigned inlen, sasl_interact_t** need,
+                     const char** out, unsigned* outlen) {
   return Library().client_step(conn, in, inlen, need, out, outlen);
 }
 
@@ -113,10 +117,12 @@ void sasl_dispose(sasl_conn_t** conn) {
 
 const char* sasl_errdetail(sasl_conn_t* conn) { return Library().errdetail(conn); }
 
-int sasl_getprop(sasl_conn_t* conn, int prop, const void** value) { return Library().getprop(conn, prop, value); }
+int sasl_getprop(sasl_conn_t* conn, int prop, const void** value) {
+  return Library().getprop(conn, prop, value);
+}
 
-int sasl_listmech(sasl_conn_t* conn, const char* user, const char* prefix, const char* sep, const char* suffix,
-                  const char** result, unsigned* len, int* count) {
+int sasl_listmech(sasl_conn_t* conn, const char* user, const char* prefix, const char* sep,
+                  const char* suffix, const char** result, unsigned* len, int* count) {
   return Library().listmech(conn, user, prefix, sep, suffix, result, len, count);
 }
 

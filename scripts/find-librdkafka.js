@@ -42,7 +42,10 @@ function fail(lines) {
 
 function pkgConfig(args) {
   try {
-    return execFileSync('pkg-config', [...args, 'rdkafka'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim()
+    return execFileSync('pkg-config', [...args, 'rdkafka'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).trim()
   } catch (err) {
     const why = err.code === 'ENOENT' ? 'pkg-config is not installed' : 'pkg-config cannot find "rdkafka"'
     fail([

@@ -11,7 +11,13 @@ const fs = require('node:fs')
 const path = require('node:path')
 
 const root = path.join(__dirname, '..')
-const BUILD_FILES = ['binding.gyp', 'scripts/find-librdkafka.js', 'scripts/fingerprint.js', 'scripts/librdkafka.js', 'scripts/prebuild.js']
+const BUILD_FILES = [
+  'binding.gyp',
+  'scripts/find-librdkafka.js',
+  'scripts/fingerprint.js',
+  'scripts/librdkafka.js',
+  'scripts/prebuild.js',
+]
 
 function inputs() {
   const native = fs

@@ -29,7 +29,8 @@ const path = require('node:path')
 
 /** The npm package whose tarball carries the librdkafka source, and its npm integrity. */
 const PACKAGE_SPEC = '@confluentinc/kafka-javascript@1.10.1'
-const PACKAGE_INTEGRITY = 'sha512-KVePUBn21EqCVP9mfxzEuM3SYJHHEF7X+iiC2e43QQgDSyEaksInmCGooT3w5q+cNAdkSCrK71j0ICfqoSqZLw=='
+const PACKAGE_INTEGRITY =
+  'sha512-KVePUBn21EqCVP9mfxzEuM3SYJHHEF7X+iiC2e43QQgDSyEaksInmCGooT3w5q+cNAdkSCrK71j0ICfqoSqZLw=='
 /** Where the source is inside that tarball. */
 const SOURCE_IN_TARBALL = 'package/deps/librdkafka'
 /** The librdkafka version the source must be: RD_KAFKA_VERSION in src/rdkafka.h. */
@@ -73,7 +74,10 @@ const CONFIGURE_FLAGS = [
  */
 const PRIVATE_LIBS = ['-lsasl2', '-lssl', '-lcrypto', '-lzstd', '-lz', '-lm', '-ldl', '-lpthread', '-lrt']
 /** What configure must report in BUILT_WITH with these flags, and what it must not. */
-const BUILT_WITH = { required: ['SSL', 'ZSTD', 'ZLIB', 'SASL_CYRUS', 'SASL_SCRAM', 'SASL_OAUTHBEARER', 'SNAPPY'], absent: ['CURL', 'LZ4_EXT'] }
+const BUILT_WITH = {
+  required: ['SSL', 'ZSTD', 'ZLIB', 'SASL_CYRUS', 'SASL_SCRAM', 'SASL_OAUTHBEARER', 'SNAPPY'],
+  absent: ['CURL', 'LZ4_EXT'],
+}
 /** The headers installed beside the library. */
 const HEADERS = ['rdkafka.h', 'rdkafka_mock.h']
 const MAKE_JOBS = 2
@@ -105,7 +109,13 @@ function installPrefix(cache = cacheDir()) {
 
 /** What an install records about itself; a difference means it was made some other way. */
 function stamp() {
-  return { package: PACKAGE_SPEC, integrity: PACKAGE_INTEGRITY, version: VERSION, configure: CONFIGURE_FLAGS, libs: PRIVATE_LIBS }
+  return {
+    package: PACKAGE_SPEC,
+    integrity: PACKAGE_INTEGRITY,
+    version: VERSION,
+    configure: CONFIGURE_FLAGS,
+    libs: PRIVATE_LIBS,
+  }
 }
 const STAMP_FILE = 'turbokafka-build.json'
 
@@ -150,7 +160,13 @@ function run(cmd, args, opts = {}) {
 /** The last lines of a log, to show with a failure. @param {string} log */
 function tail(log, lines = 30) {
   try {
-    return fs.readFileSync(log, 'utf8').trimEnd().split('\n').slice(-lines).map((l) => `  | ${l}`).join('\n')
+    return fs
+      .readFileSync(log, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(-lines)
+      .map((l) => `  | ${l}`)
+      .join('\n')
   } catch {
     return ''
   }
@@ -185,7 +201,10 @@ function missingPackages() {
     ['sasl/sasl.h', [], 'libsasl2-dev'],
   ]
   for (const [header, archives, pkg] of /** @type {[string, string[], string][]} */ (libraries)) {
-    const probe = spawnSync('cc', ['-E', '-x', 'c', '-o', '/dev/null', '-'], { input: `#include <${header}>\n`, stdio: ['pipe', 'ignore', 'ignore'] })
+    const probe = spawnSync('cc', ['-E', '-x', 'c', '-o', '/dev/null', '-'], {
+      input: `#include <${header}>\n`,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    })
     if (probe.status !== 0) missing.add(pkg)
     for (const archive of archives) {
       const found = run('cc', [`-print-file-name=${archive}`]).stdout.trim()
@@ -210,15 +229,21 @@ function fetchTarball(cache, log) {
   fs.mkdirSync(dir, { recursive: true })
   // npm's file name for a scoped package: @scope/name@1.2.3 -> scope-name-1.2.3.tgz
   const at = PACKAGE_SPEC.lastIndexOf('@')
-  const expected = path.join(dir, `${PACKAGE_SPEC.slice(0, at).replace(/^@/, '').replace('/', '-')}-${PACKAGE_SPEC.slice(at + 1)}.tgz`)
+  const expected = path.join(
+    dir,
+    `${PACKAGE_SPEC.slice(0, at).replace(/^@/, '').replace('/', '-')}-${PACKAGE_SPEC.slice(at + 1)}.tgz`,
+  )
   if (fs.existsSync(expected)) {
     if (fileIntegrity(expected) === PACKAGE_INTEGRITY) return expected
     log(`${path.basename(expected)} in the cache does not match the pinned integrity: fetching it again`)
     fs.rmSync(expected)
   }
   log(`fetching ${PACKAGE_SPEC} (npm pack)`)
-  const r = run('npm', ['pack', PACKAGE_SPEC, '--pack-destination', dir, '--json', '--ignore-scripts', '--silent'], { cwd: dir })
-  if (r.status !== 0) throw new BuildError(`npm pack ${PACKAGE_SPEC} failed:\n${(r.stderr || r.stdout || String(r.error)).trim()}`)
+  const r = run('npm', ['pack', PACKAGE_SPEC, '--pack-destination', dir, '--json', '--ignore-scripts', '--silent'], {
+    cwd: dir,
+  })
+  if (r.status !== 0)
+    throw new BuildError(`npm pack ${PACKAGE_SPEC} failed:\n${(r.stderr || r.stdout || String(r.error)).trim()}`)
   /** @type {string | undefined} */
   let name
   try {
@@ -250,7 +275,9 @@ function checkVersion(source) {
   const hex = Number.parseInt(m[1], 16)
   const found = `${(hex >>> 24) & 0xff}.${(hex >>> 16) & 0xff}.${(hex >>> 8) & 0xff}`
   if (hex !== VERSION_HEX || found !== VERSION) {
-    throw new BuildError(`the source is librdkafka ${found} (${m[1]}), not the pinned ${VERSION} (0x${VERSION_HEX.toString(16).padStart(8, '0')})`)
+    throw new BuildError(
+      `the source is librdkafka ${found} (${m[1]}), not the pinned ${VERSION} (0x${VERSION_HEX.toString(16).padStart(8, '0')})`,
+    )
   }
   return found
 }
@@ -260,9 +287,13 @@ function checkConfigured(source) {
   const config = fs.readFileSync(path.join(source, 'Makefile.config'), 'utf8')
   const builtWith = (/^BUILT_WITH=\s*(.*)$/m.exec(config)?.[1] ?? '').trim().split(/\s+/)
   const lacking = BUILT_WITH.required.filter((w) => !builtWith.includes(w))
-  const extra = BUILT_WITH.absent.filter((w) => builtWith.includes(w) || new RegExp(`^WITH_${w}=\\s*y`, 'm').test(config))
+  const extra = BUILT_WITH.absent.filter(
+    (w) => builtWith.includes(w) || new RegExp(`^WITH_${w}=\\s*y`, 'm').test(config),
+  )
   if (lacking.length > 0 || extra.length > 0) {
-    throw new BuildError(`configure's result does not match the flags: missing ${lacking.join(' ') || '-'}, unexpected ${extra.join(' ') || '-'} (BUILT_WITH ${builtWith.join(' ')})`)
+    throw new BuildError(
+      `configure's result does not match the flags: missing ${lacking.join(' ') || '-'}, unexpected ${extra.join(' ') || '-'} (BUILT_WITH ${builtWith.join(' ')})`,
+    )
   }
 }
 
@@ -323,7 +354,12 @@ function ensureLibrdkafka(options = {}) {
   }
 
   log(`unpacking ${SOURCE_IN_TARBALL} from ${path.basename(tarball)} (integrity verified)`)
-  check('tar', run('tar', ['-xzf', tarball, '-C', work, '--no-same-owner', '--no-same-permissions', SOURCE_IN_TARBALL], { log: logFile }))
+  check(
+    'tar',
+    run('tar', ['-xzf', tarball, '-C', work, '--no-same-owner', '--no-same-permissions', SOURCE_IN_TARBALL], {
+      log: logFile,
+    }),
+  )
   const source = path.join(work, SOURCE_IN_TARBALL)
   const version = checkVersion(source)
 

@@ -113,7 +113,8 @@ function main() {
   )
   const bad = problems(info)
   if (build.linkage !== 'static') bad.push(`is linked ${build.linkage}ally against librdkafka`)
-  if (build.librdkafka !== pinned.version) bad.push(`runs librdkafka ${build.librdkafka}, not the pinned ${pinned.version}`)
+  if (build.librdkafka !== pinned.version)
+    bad.push(`runs librdkafka ${build.librdkafka}, not the pinned ${pinned.version}`)
   if (bad.length > 0) {
     console.error(`\nprebuild: the binary is not fit to ship:\n  ${bad.join('\n  ')}`)
     process.exit(1)
@@ -131,7 +132,12 @@ function baseline(pinned, env) {
   const out = bench.prebuiltPath()
   fs.rmSync(path.dirname(out), { recursive: true, force: true })
   fs.mkdirSync(path.dirname(out), { recursive: true })
-  const libs = execFileSync(process.execPath, [path.join(__dirname, 'find-librdkafka.js'), '--libs'], { env, encoding: 'utf8' }).trim().split(/\s+/)
+  const libs = execFileSync(process.execPath, [path.join(__dirname, 'find-librdkafka.js'), '--libs'], {
+    env,
+    encoding: 'utf8',
+  })
+    .trim()
+    .split(/\s+/)
   bench.compile({
     out,
     cflags: [`-I${path.join(pinned.prefix, 'include')}`, '-ffunction-sections', '-fdata-sections'],
@@ -154,7 +160,8 @@ function baseline(pinned, env) {
     ].join('\n'),
   )
   const bad = info.needed.filter((lib) => !ALLOWED_NEEDS.test(lib)).map((lib) => `needs ${lib} at run time`)
-  if (made.librdkafka !== pinned.version) bad.push(`runs librdkafka ${made.librdkafka}, not the pinned ${pinned.version}`)
+  if (made.librdkafka !== pinned.version)
+    bad.push(`runs librdkafka ${made.librdkafka}, not the pinned ${pinned.version}`)
   if (bad.length > 0) {
     console.error(`\nprebuild: the C baseline is not fit to commit:\n  ${bad.join('\n  ')}`)
     process.exit(1)

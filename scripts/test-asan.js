@@ -17,7 +17,12 @@ const { inspect } = require('./prebuild.js')
 
 const root = path.join(__dirname, '..')
 const out = path.join(root, 'build-asan')
-const TESTS = ['test/producer.test.ts', 'test/consumer.test.ts', 'test/lifetime.test.ts', 'test/contract-native.test.ts']
+const TESTS = [
+  'test/producer.test.ts',
+  'test/consumer.test.ts',
+  'test/lifetime.test.ts',
+  'test/contract-native.test.ts',
+]
 const SANITIZERS = 'address,undefined'
 
 function run(command, args, options = {}) {
@@ -45,7 +50,8 @@ function main() {
   // sanitizers' hooks (unresolved in the addon, found in their runtimes).
   const { unresolved } = inspect(addon)
   for (const hook of ['__asan_report_load8', '__ubsan_handle_']) {
-    if (!unresolved.some((s) => s.startsWith(hook))) throw new Error(`${path.relative(root, addon)} calls no ${hook}*: the code was not instrumented`)
+    if (!unresolved.some((s) => s.startsWith(hook)))
+      throw new Error(`${path.relative(root, addon)} calls no ${hook}*: the code was not instrumented`)
   }
   const logs = fs.mkdtempSync(path.join(os.tmpdir(), 'turbokafka-asan-'))
   const env = {

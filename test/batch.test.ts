@@ -47,7 +47,13 @@ describe('packBatch', () => {
     const packed = packBatch([
       { value: 'v0', key: 'k0', partition: 2 },
       { value: null, timestamp: t, headers: { a: 'x', b: null } },
-      { value: 'v2', headers: [['dup', 'one'], ['dup', 'two']] },
+      {
+        value: 'v2',
+        headers: [
+          ['dup', 'one'],
+          ['dup', 'two'],
+        ],
+      },
     ])
     expect(valueAt(packed, 1)).toBeNull()
     expect(valueAt(packed, 2)!.toString()).toBe('v2')

@@ -63,7 +63,10 @@ describe('bench options', () => {
     expect(o.engines).not.toContain('kafkajs-direct')
     expect(parseOptions(['--engines', 'kafkajs-direct']).engines).toEqual(['kafkajs-direct'])
     expect(o.consumerSet).toEqual({})
-    expect(parseOptions(['--consumer-set', 'queued.min.messages=100000,client.id=a=b']).consumerSet).toEqual({ 'queued.min.messages': '100000', 'client.id': 'a=b' })
+    expect(parseOptions(['--consumer-set', 'queued.min.messages=100000,client.id=a=b']).consumerSet).toEqual({
+      'queued.min.messages': '100000',
+      'client.id': 'a=b',
+    })
     expect(o.schedule).toEqual([
       { start: 0, rate: 10000 },
       { start: 10, rate: 0 },
@@ -103,18 +106,26 @@ describe('bench options', () => {
     }
   })
 
-  it('exits 2 with the message and the usage on bad input, 1 naming an unreachable broker, 0 with --help', { timeout: 90_000 }, () => {
-    const bad = spawnSync(process.execPath, ['bench/run.js', '--rate', '0'], { cwd: root, encoding: 'utf8' })
-    expect(bad.status).toBe(2)
-    expect(bad.stderr).toContain('--rate must be a positive number')
-    expect(bad.stderr).toContain('usage: npm run bench')
-    const unreachable = spawnSync(process.execPath, ['bench/run.js', '--brokers', '127.0.0.1:1'], { cwd: root, encoding: 'utf8', timeout: 60_000 })
-    expect(unreachable.status).toBe(1)
-    expect(unreachable.stderr).toContain('cannot reach the cluster at 127.0.0.1:1')
-    const help = spawnSync(process.execPath, ['bench/run.js', '--help'], { cwd: root, encoding: 'utf8' })
-    expect(help.status).toBe(0)
-    expect(help.stdout).toContain('--traffic-pattern')
-  })
+  it(
+    'exits 2 with the message and the usage on bad input, 1 naming an unreachable broker, 0 with --help',
+    { timeout: 90_000 },
+    () => {
+      const bad = spawnSync(process.execPath, ['bench/run.js', '--rate', '0'], { cwd: root, encoding: 'utf8' })
+      expect(bad.status).toBe(2)
+      expect(bad.stderr).toContain('--rate must be a positive number')
+      expect(bad.stderr).toContain('usage: npm run bench')
+      const unreachable = spawnSync(process.execPath, ['bench/run.js', '--brokers', '127.0.0.1:1'], {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 60_000,
+      })
+      expect(unreachable.status).toBe(1)
+      expect(unreachable.stderr).toContain('cannot reach the cluster at 127.0.0.1:1')
+      const help = spawnSync(process.execPath, ['bench/run.js', '--help'], { cwd: root, encoding: 'utf8' })
+      expect(help.status).toBe(0)
+      expect(help.stdout).toContain('--traffic-pattern')
+    },
+  )
 })
 
 describe('bench scenarios', () => {
@@ -145,10 +156,16 @@ describe('bench scenarios', () => {
     expect(() => loadScenarios(file('b.yaml', 'other: 1'))).toThrow(/"scenarios" map/)
     expect(() => loadScenarios(file('c.json', '{"scenarios":{"a":{}}}') + ':b')).toThrow(/no scenario "b".*it has a/)
     expect(() => loadScenarios(file('d.json', '{"scenarios":{"a":{"options":{"json":"x"}}}}'))).toThrow(/command line/)
-    expect(() => loadScenarios(file('e.json', '{"scenarios":{"a":{"targets":[{"workload":"e2e","engine":"native","metric":"p42","max":1}]}}}'))).toThrow(
-      /metric must be one of/,
-    )
-    expect(() => loadScenarios(file('f.json', '{"scenarios":{"a":{"targets":[{"workload":"e2e","engine":"native","metric":"p99"}]}}}'))).toThrow(/min or max/)
+    expect(() =>
+      loadScenarios(
+        file('e.json', '{"scenarios":{"a":{"targets":[{"workload":"e2e","engine":"native","metric":"p42","max":1}]}}}'),
+      ),
+    ).toThrow(/metric must be one of/)
+    expect(() =>
+      loadScenarios(
+        file('f.json', '{"scenarios":{"a":{"targets":[{"workload":"e2e","engine":"native","metric":"p99"}]}}}'),
+      ),
+    ).toThrow(/min or max/)
   })
 
   it('checks targets against a summary: met, not met, not measured', () => {
@@ -206,13 +223,33 @@ describe('bench smoke run (mock cluster, tiny counts)', () => {
   it('runs every workload and engine and reports what was delivered and read', { timeout: 240_000 }, () => {
     const chart = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tk-chart-')), 'out.svg')
     const { r, results: out } = runBench(
-      ['--engines', 'c,c-batch,native,native-packed,kafkajs,kafkajs-direct', '--messages', '30000', '--repeat', '1', '--sizes', '100', '--batch', '1000', '--kafkajs-share', '1', '--duration', '2', '--rate', '1000', '--chart', chart],
+      [
+        '--engines',
+        'c,c-batch,native,native-packed,kafkajs,kafkajs-direct',
+        '--messages',
+        '30000',
+        '--repeat',
+        '1',
+        '--sizes',
+        '100',
+        '--batch',
+        '1000',
+        '--kafkajs-share',
+        '1',
+        '--duration',
+        '2',
+        '--rate',
+        '1000',
+        '--chart',
+        chart,
+      ],
       { timeoutMs: 230_000 },
     )
     expect(r.stderr).toContain('mock cluster in a separate process')
     expect(r.status, r.stderr).toBe(0)
     expect(r.stderr).toContain(`C baseline: bench/c/prebuilt/${process.platform}-${process.arch}/baseline`)
-    const engines = (w: string) => out.trials.filter((t: { workload: string }) => t.workload === w).map((t: { engine: string }) => t.engine)
+    const engines = (w: string) =>
+      out.trials.filter((t: { workload: string }) => t.workload === w).map((t: { engine: string }) => t.engine)
     expect(engines('produce')).toEqual(['c', 'c-batch', 'native', 'native-packed', 'kafkajs', 'kafkajs-direct'])
     expect(engines('consume')).toEqual(['c', 'c-batch', 'native', 'kafkajs', 'kafkajs-direct'])
     expect(engines('e2e')).toEqual(['c', 'native', 'kafkajs', 'kafkajs-direct'])
@@ -232,11 +269,16 @@ describe('bench smoke run (mock cluster, tiny counts)', () => {
     // Ratios, recomputed from the trials (one per engine here, so each median is that trial).
     type Row = { engine: string; label: string; msgPerSec: number; ratios: Record<string, number> }
     const rate = (w: string, engine: string) =>
-      out.trials.find((t: { workload: string; engine: string }) => t.workload === w && t.engine === engine).msgPerSec as number
-    for (const [w, bases] of [['produce', ['c', 'c-batch']], ['consume', ['c', 'c-batch']]] as const) {
+      out.trials.find((t: { workload: string; engine: string }) => t.workload === w && t.engine === engine)
+        .msgPerSec as number
+    for (const [w, bases] of [
+      ['produce', ['c', 'c-batch']],
+      ['consume', ['c', 'c-batch']],
+    ] as const) {
       for (const row of out.summary[w] as Row[]) {
         expect(row.msgPerSec).toBe(rate(w, row.engine))
-        for (const b of bases) expect(row.ratios[b], `${w} ${row.engine} vs ${b}`).toBeCloseTo(rate(w, row.engine) / rate(w, b), 12)
+        for (const b of bases)
+          expect(row.ratios[b], `${w} ${row.engine} vs ${b}`).toBeCloseTo(rate(w, row.engine) / rate(w, b), 12)
       }
     }
     // The chart: a bar per engine and workload, and one per engine and percentile for e2e; in
@@ -244,9 +286,11 @@ describe('bench smoke run (mock cluster, tiny counts)', () => {
     const svg = fs.readFileSync(chart, 'utf8')
     expect(svg.startsWith('<svg')).toBe(true)
     expect(svg.match(/<rect x=/g)?.length).toBe(6 + 5 + 4 * 3)
-    const bars = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>\s*<rect x="\d+" y="[\d.]+" width="([\d.]+)"[^>]*\/>\s*<text[^>]*>([^<]*)<\/text>/g)].map(
-      ([, label, width, value]) => ({ label, width: Number(width), value }),
-    )
+    const bars = [
+      ...svg.matchAll(
+        /<text[^>]*>([^<]*)<\/text>\s*<rect x="\d+" y="[\d.]+" width="([\d.]+)"[^>]*\/>\s*<text[^>]*>([^<]*)<\/text>/g,
+      ),
+    ].map(([, label, width, value]) => ({ label, width: Number(width), value }))
     const produceRows = out.summary.produce as Row[]
     const produceBars = bars.slice(0, produceRows.length)
     const top = Math.max(...produceRows.map((r) => r.msgPerSec))
@@ -261,28 +305,74 @@ describe('bench smoke run (mock cluster, tiny counts)', () => {
     expect(r.stdout).toContain('End-to-end latency')
   })
 
-  it('runs without a C baseline, saying so, and fills the consume topic with turbokafka instead', { timeout: 120_000 }, () => {
-    const { r, results: out } = runBench(['--workloads', 'produce,consume', '--messages', '20000', '--repeat', '1', '--sizes', '100', '--batch', '1000', '--engines', 'c,native'], {
-      env: { ...process.env, TURBOKAFKA_BENCH_C: 'none' },
-    })
-    expect(r.status, r.stderr).toBe(0)
-    expect(r.stderr).toContain('C baselines skipped: TURBOKAFKA_BENCH_C=none; ratios to C are left out')
-    expect(out.options.engines).toEqual(['native'])
-    expect(out.trials.map((t: { workload: string; engine: string; delivered?: number; received?: number }) => [t.workload, t.engine, t.delivered ?? t.received])).toEqual([
-      ['produce', 'native', 20000],
-      ['consume', 'native', 20000],
-    ])
-    expect(r.stdout).not.toContain('vs C')
-  })
+  it(
+    'runs without a C baseline, saying so, and fills the consume topic with turbokafka instead',
+    { timeout: 120_000 },
+    () => {
+      const { r, results: out } = runBench(
+        [
+          '--workloads',
+          'produce,consume',
+          '--messages',
+          '20000',
+          '--repeat',
+          '1',
+          '--sizes',
+          '100',
+          '--batch',
+          '1000',
+          '--engines',
+          'c,native',
+        ],
+        {
+          env: { ...process.env, TURBOKAFKA_BENCH_C: 'none' },
+        },
+      )
+      expect(r.status, r.stderr).toBe(0)
+      expect(r.stderr).toContain('C baselines skipped: TURBOKAFKA_BENCH_C=none; ratios to C are left out')
+      expect(out.options.engines).toEqual(['native'])
+      expect(
+        out.trials.map((t: { workload: string; engine: string; delivered?: number; received?: number }) => [
+          t.workload,
+          t.engine,
+          t.delivered ?? t.received,
+        ]),
+      ).toEqual([
+        ['produce', 'native', 20000],
+        ['consume', 'native', 20000],
+      ])
+      expect(r.stdout).not.toContain('vs C')
+    },
+  )
 
-  it('says a peer client is skipped when it is not installed where the bench looks, and runs the rest', { timeout: 120_000 }, () => {
-    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-no-peers-'))
-    const { r, results } = runBench(['--workloads', 'produce', '--engines', 'c,node-rdkafka', '--messages', '20000', '--repeat', '1', '--sizes', '100', '--batch', '1000'], {
-      env: { ...process.env, TURBOKAFKA_BENCH_PEERS: empty },
-    })
-    expect(r.status, r.stderr).toBe(0)
-    expect(r.stderr).toContain(`node-rdkafka: not installed in ${path.relative(root, empty)}, skipped`)
-    const trials = results.trials
-    expect(trials.map((t: { engine: string }) => t.engine)).toEqual(['c'])
-  })
+  it(
+    'says a peer client is skipped when it is not installed where the bench looks, and runs the rest',
+    { timeout: 120_000 },
+    () => {
+      const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-no-peers-'))
+      const { r, results } = runBench(
+        [
+          '--workloads',
+          'produce',
+          '--engines',
+          'c,node-rdkafka',
+          '--messages',
+          '20000',
+          '--repeat',
+          '1',
+          '--sizes',
+          '100',
+          '--batch',
+          '1000',
+        ],
+        {
+          env: { ...process.env, TURBOKAFKA_BENCH_PEERS: empty },
+        },
+      )
+      expect(r.status, r.stderr).toBe(0)
+      expect(r.stderr).toContain(`node-rdkafka: not installed in ${path.relative(root, empty)}, skipped`)
+      const trials = results.trials
+      expect(trials.map((t: { engine: string }) => t.engine)).toEqual(['c'])
+    },
+  )
 })

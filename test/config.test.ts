@@ -70,7 +70,9 @@ describe('producer configuration', () => {
 describe('consumer configuration', () => {
   it("keeps librdkafka's fetch thresholds on either engine", () => {
     expect(resolveConsumerConfig({ 'group.id': 'g' }).librdkafka['queued.min.messages']).toBeUndefined()
-    expect(resolveConsumerConfig({ 'group.id': 'g', 'queued.min.messages': 5000 }).librdkafka['queued.min.messages']).toBe('5000')
+    expect(
+      resolveConsumerConfig({ 'group.id': 'g', 'queued.min.messages': 5000 }).librdkafka['queued.min.messages'],
+    ).toBe('5000')
   })
 
   it('requires a group id', () => {

@@ -52,7 +52,13 @@ describe('Consumer against the mock cluster', () => {
       value: i % 1000 === 1 ? null : i % 1000 === 2 ? Buffer.alloc(0) : Buffer.from(`value-${i}`),
       key: i % 777 === 0 ? rawKey : `key-${i % 13}`,
       partition: i % 4,
-      headers: i % 100 === 0 ? [['h', `x${i}`], ['h', null]] as Array<[string, string | null]> : undefined,
+      headers:
+        i % 100 === 0
+          ? ([
+              ['h', `x${i}`],
+              ['h', null],
+            ] as Array<[string, string | null]>)
+          : undefined,
       timestamp: 1_700_000_000_000 + i,
     }))
     await produce(topic, messages)
@@ -76,7 +82,10 @@ describe('Consumer against the mock cluster', () => {
       else expect(m.value!.equals(want.value)).toBe(true)
       expect(m.key!.equals(Buffer.isBuffer(want.key) ? want.key : Buffer.from(want.key))).toBe(true)
       if (want.headers) {
-        expect(m.headers.map(([k, v]) => [k, v === null ? null : v.toString()])).toEqual([['h', `x${i}`], ['h', null]])
+        expect(m.headers.map(([k, v]) => [k, v === null ? null : v.toString()])).toEqual([
+          ['h', `x${i}`],
+          ['h', null],
+        ])
       } else {
         expect(m.headers).toEqual([])
       }
@@ -117,7 +126,10 @@ describe('Consumer against the mock cluster', () => {
     const topic = uniqueTopic('c-group')
     await cluster.createTopic(topic, 4)
     const group = uniqueTopic('group')
-    await produce(topic, Array.from({ length: 4000 }, (_, i) => ({ value: `m${i}`, partition: i % 4 })))
+    await produce(
+      topic,
+      Array.from({ length: 4000 }, (_, i) => ({ value: `m${i}`, partition: i % 4 })),
+    )
 
     const a = consumer(group)
     const b = consumer(group)
@@ -173,7 +185,10 @@ describe('Consumer against the mock cluster', () => {
     const topic = uniqueTopic('c-restart')
     await cluster.createTopic(topic, 2)
     const group = uniqueTopic('group')
-    await produce(topic, Array.from({ length: 1000 }, (_, i) => ({ value: `m${i}`, partition: i % 2 })))
+    await produce(
+      topic,
+      Array.from({ length: 1000 }, (_, i) => ({ value: `m${i}`, partition: i % 2 })),
+    )
     const first = consumer(group)
     first.subscribe([topic])
     const got = await drain(first, 1000)
@@ -205,7 +220,10 @@ describe('Consumer against the mock cluster', () => {
   it('pauses and resumes partitions, seeks, reports positions and watermarks', async () => {
     const topic = uniqueTopic('c-control')
     await cluster.createTopic(topic, 2)
-    await produce(topic, Array.from({ length: 200 }, (_, i) => ({ value: `m${i}`, partition: i % 2 })))
+    await produce(
+      topic,
+      Array.from({ length: 200 }, (_, i) => ({ value: `m${i}`, partition: i % 2 })),
+    )
     const c = consumer(uniqueTopic('g'))
     c.assign([
       { topic, partition: 0, offset: 0 },
@@ -285,7 +303,10 @@ describe('Consumer against the mock cluster', () => {
     await c.close()
     expect(await waiting).toEqual([])
 
-    await produce(topic, Array.from({ length: 50 }, (_, i) => `m${i}`))
+    await produce(
+      topic,
+      Array.from({ length: 50 }, (_, i) => `m${i}`),
+    )
     const it = consumer(uniqueTopic('g'))
     it.assign([{ topic, partition: 0, offset: 0 }])
     let seen = 0
@@ -310,7 +331,10 @@ describe('Consumer against the mock cluster', () => {
     for (let i = 0; i < 8; i++) await fs.readFile(__filename)
     expect(waitingDone).toBe(0) // the reads completed while every consumer was still waiting
     // And they all make progress once there is data.
-    await produce(topic, Array.from({ length: 80 }, (_, i) => ({ value: `m${i}`, partition: i % 8 })))
+    await produce(
+      topic,
+      Array.from({ length: 80 }, (_, i) => ({ value: `m${i}`, partition: i % 8 })),
+    )
     const got = (await Promise.all(waits)).map((b) => b.length)
     const more = await Promise.all(consumers.map(async (c, i) => got[i]! + (await drain(c, 10 - got[i]!)).length))
     expect(more).toEqual(Array(8).fill(10))
@@ -351,7 +375,13 @@ describe('Consumer against the mock cluster', () => {
     if (librdkafkaAtLeast(2, 10)) {
       await make().close() // its behaviour: test/kip848.ts
     } else {
-      expect(make).toThrow(expect.objectContaining({ code: '_NOT_IMPLEMENTED', key: 'group.protocol', message: expect.stringContaining('needs librdkafka 2.10 or newer') }))
+      expect(make).toThrow(
+        expect.objectContaining({
+          code: '_NOT_IMPLEMENTED',
+          key: 'group.protocol',
+          message: expect.stringContaining('needs librdkafka 2.10 or newer'),
+        }),
+      )
     }
   })
 

@@ -15,7 +15,16 @@ import { Consumer, KafkaError, MockCluster, Producer } from '../lib/index'
 import { crc32 } from '../lib/engines/kafkajs/client'
 import { kafkajsConsumerSettings, kafkajsProducerSettings } from '../lib/engines/kafkajs/config'
 import { fromKafkajs } from '../lib/engines/kafkajs/errors'
-import { consumerOf, drain, expectExactly, mixedGroupSuite, mixedMessages, producerOf, untilAssigned, type Target } from './contract'
+import {
+  consumerOf,
+  drain,
+  expectExactly,
+  mixedGroupSuite,
+  mixedMessages,
+  producerOf,
+  untilAssigned,
+  type Target,
+} from './contract'
 import { catchError, MOCK_GROUP_TIMING, startMock, uniqueTopic } from './helpers'
 
 let cluster: MockCluster
@@ -41,10 +50,22 @@ describe('kafkajs engine configuration', () => {
     expect(durable.kafka.clientId).toBe('turbokafka')
     expect(durable).toMatchObject({ acks: -1, idempotent: true, maxInFlight: 1, lingerMs: 5 })
     const fast = kafkajsProducerSettings(
-      resolveProducerConfig({ ...base, preset: 'throughput', 'compression.type': 'gzip', 'batch.num.messages': 500, 'message.timeout.ms': 9000 })
-        .librdkafka,
+      resolveProducerConfig({
+        ...base,
+        preset: 'throughput',
+        'compression.type': 'gzip',
+        'batch.num.messages': 500,
+        'message.timeout.ms': 9000,
+      }).librdkafka,
     )
-    expect(fast).toMatchObject({ acks: 1, idempotent: false, lingerMs: 20, compression: 'gzip', batchMessages: 500, messageTimeoutMs: 9000 })
+    expect(fast).toMatchObject({
+      acks: 1,
+      idempotent: false,
+      lingerMs: 20,
+      compression: 'gzip',
+      batchMessages: 500,
+      messageTimeoutMs: 9000,
+    })
     expect(fast.queueMessages).toBe(1_000_000)
   })
 
@@ -63,11 +84,17 @@ describe('kafkajs engine configuration', () => {
     })
     expect(s.kafka.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'u', password: 'p' })
     expect(s.kafka.ssl).toMatchObject({ ca: 'CERT', rejectUnauthorized: false })
-    expect(catchError(() => kafkajsConsumerSettings({ ...base, 'group.id': 'g', 'ssl.ca.location': '/nonexistent/ca.pem' })).key).toBe(
-      'ssl.ca.location',
-    )
-    expect(catchError(() => kafkajsConsumerSettings({ ...base, 'group.id': 'g', 'sasl.mechanisms': 'GSSAPI' })).message).toMatch(/GSSAPI/)
-    expect(catchError(() => kafkajsConsumerSettings({ ...base, 'group.id': 'g', 'security.protocol': 'sasl_plaintext' })).key).toBe('sasl.username')
+    expect(
+      catchError(() => kafkajsConsumerSettings({ ...base, 'group.id': 'g', 'ssl.ca.location': '/nonexistent/ca.pem' }))
+        .key,
+    ).toBe('ssl.ca.location')
+    expect(
+      catchError(() => kafkajsConsumerSettings({ ...base, 'group.id': 'g', 'sasl.mechanisms': 'GSSAPI' })).message,
+    ).toMatch(/GSSAPI/)
+    expect(
+      catchError(() => kafkajsConsumerSettings({ ...base, 'group.id': 'g', 'security.protocol': 'sasl_plaintext' }))
+        .key,
+    ).toBe('sasl.username')
   })
 
   it('translates the consumer keys', () => {
@@ -81,7 +108,14 @@ describe('kafkajs engine configuration', () => {
       'isolation.level': 'read_uncommitted',
       'partition.assignment.strategy': 'roundrobin',
     })
-    expect(s).toMatchObject({ groupId: 'g', fromBeginning: true, autoCommit: false, sessionTimeoutMs: 6000, maxWaitTimeInMs: 50, readUncommitted: true })
+    expect(s).toMatchObject({
+      groupId: 'g',
+      fromBeginning: true,
+      autoCommit: false,
+      sessionTimeoutMs: 6000,
+      maxWaitTimeInMs: 50,
+      readUncommitted: true,
+    })
     expect(s.assigners).toEqual(['roundrobin'])
   })
 
@@ -103,14 +137,21 @@ describe('kafkajs engine configuration', () => {
       [{ 'compression.type': 'lz4' }, 'compression.type'], // no codec registered with kafkajs
       [{ preset: 'throughput', acks: 2 }, 'acks'],
     ] as Array<[Record<string, string | number>, string]>) {
-      expect(catchError(() => new Producer({ ...base, engine: 'kafkajs', ...extra }))).toMatchObject({ code: '_INVALID_ARG', key })
+      expect(catchError(() => new Producer({ ...base, engine: 'kafkajs', ...extra }))).toMatchObject({
+        code: '_INVALID_ARG',
+        key,
+      })
     }
   })
 })
 
 describe('kafkajs engine errors', () => {
   it("names Kafka's error codes as librdkafka does", () => {
-    const native = new Map(binding().errorCodes().map(([num, name, , retriable]) => [num, { name, retriable }]))
+    const native = new Map(
+      binding()
+        .errorCodes()
+        .map(([num, name, , retriable]) => [num, { name, retriable }]),
+    )
     PROTOCOL_NAMES.forEach((name, i) => {
       expect(native.get(i - 1)?.name).toBe(name)
       expect(native.get(i - 1)?.retriable).toBe(RETRIABLE_CODES.has(i - 1))
@@ -126,7 +167,10 @@ describe('kafkajs engine errors', () => {
     expect(fromKafkajs(protocol)).toMatchObject({ code: 'UNKNOWN_TOPIC_OR_PART', errno: 3, retriable: true })
     const retries = Object.assign(new Error('gave up'), {
       name: 'KafkaJSNumberOfRetriesExceeded',
-      cause: Object.assign(new Error('Connection error: ECONNREFUSED'), { name: 'KafkaJSConnectionError', code: 'ECONNREFUSED' }),
+      cause: Object.assign(new Error('Connection error: ECONNREFUSED'), {
+        name: 'KafkaJSConnectionError',
+        code: 'ECONNREFUSED',
+      }),
     })
     expect(fromKafkajs(retries)).toMatchObject({ code: '_TRANSPORT', message: 'Connection error: ECONNREFUSED' })
     expect(fromKafkajs(new Error('odd'))).toMatchObject({ code: '_FAIL' })
@@ -164,7 +208,10 @@ describe('interop between the engines', () => {
         const topic = uniqueTopic(`e-keys-${engine}`)
         await cluster.createTopic(topic, 6)
         const p = producerOf(target, engine, { partitioner })
-        await p.produceBatch(topic, Array.from({ length: 60 }, (_, i) => ({ key: `key-${i}`, value: `${i}` })))
+        await p.produceBatch(
+          topic,
+          Array.from({ length: 60 }, (_, i) => ({ key: `key-${i}`, value: `${i}` })),
+        )
         await p.close()
         const c = consumerOf(target, 'native', uniqueTopic('g'))
         c.subscribe([topic])
@@ -190,7 +237,10 @@ describe('kafkajs engine after unsubscribe', () => {
     const sought = k.seek([{ ...tp, offset: 0 }])
     expect(() => k.pause([tp])).toThrow(expect.objectContaining({ code: '_STATE' }))
     expect(() => k.resume([tp])).toThrow(expect.objectContaining({ code: '_STATE' }))
-    await expect(sought).rejects.toMatchObject({ code: '_STATE', message: expect.stringMatching(/^seek: not subscribed/) })
+    await expect(sought).rejects.toMatchObject({
+      code: '_STATE',
+      message: expect.stringMatching(/^seek: not subscribed/),
+    })
     await k.close()
   })
 })
@@ -206,7 +256,10 @@ describe('kafkajs engine while its group is joining', () => {
     // The native member is not polled, so it does not rejoin and kafkajs's join cannot complete.
     const k = consumerOf(target, 'kafkajs', group)
     k.subscribe([topic])
-    const outcome = await Promise.race([k.consumeBatch(10, 300), new Promise((resolve) => setTimeout(() => resolve('still waiting after 10 s'), 10_000))])
+    const outcome = await Promise.race([
+      k.consumeBatch(10, 300),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting after 10 s'), 10_000)),
+    ])
     expect(outcome).toEqual([])
     await Promise.all([n.close(), k.close()])
   })
@@ -276,4 +329,3 @@ describe('fallback when the addon cannot load', () => {
     expect(r.warnings).toEqual([])
   })
 })
-

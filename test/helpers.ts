@@ -19,7 +19,11 @@ const root = path.join(__dirname, '..')
  * between fetches and waits for a fetch in flight when it disconnects, so fetches must return
  * well within the session (its default wait is 5 s): 100 ms here, for both engines.
  */
-export const MOCK_GROUP_TIMING = { 'session.timeout.ms': 3000, 'heartbeat.interval.ms': 300, 'fetch.wait.max.ms': 100 } as const
+export const MOCK_GROUP_TIMING = {
+  'session.timeout.ms': 3000,
+  'heartbeat.interval.ms': 300,
+  'fetch.wait.max.ms': 100,
+} as const
 
 /** Whether the loaded librdkafka's mock cluster takes a group initial rebalance delay (>= 2.12). */
 export const MOCK_GROUP_DELAY = librdkafkaAtLeast(2, 12)
@@ -124,7 +128,11 @@ export function uniqueTopic(prefix: string): string {
 }
 
 /** A consumer that reads from the start and leaves committing to the test. */
-export function newConsumer(servers: string, group: string, extra: Record<string, string | number | boolean> = {}): Consumer {
+export function newConsumer(
+  servers: string,
+  group: string,
+  extra: Record<string, string | number | boolean> = {},
+): Consumer {
   return new Consumer({
     'bootstrap.servers': servers,
     'group.id': group,

@@ -77,7 +77,17 @@ describe('npm pack and install', () => {
       /^scripts\/(find-librdkafka|fingerprint)\.js$/,
     ]
     expect(packed.filter((f) => !allowed.some((re) => re.test(f)))).toEqual([])
-    for (const must of ['prebuilds/linux-x64/turbokafka.glibc.node', 'dist/cjs/index.js', 'dist/esm/index.mjs', 'dist/cjs/index.d.ts', 'native/addon.cc', 'native/build.json', 'binding.gyp', 'LICENSE', 'README.md']) {
+    for (const must of [
+      'prebuilds/linux-x64/turbokafka.glibc.node',
+      'dist/cjs/index.js',
+      'dist/esm/index.mjs',
+      'dist/cjs/index.d.ts',
+      'native/addon.cc',
+      'native/build.json',
+      'binding.gyp',
+      'LICENSE',
+      'README.md',
+    ]) {
       expect(packed).toContain(must)
     }
     expect(statSync(tarball).size).toBeGreaterThan(0)
@@ -101,7 +111,10 @@ describe('npm pack and install', () => {
   })
 
   it('produces and consumes through import, on the same prebuild', () => {
-    const out = runApp('app.mjs', `import * as tk from 'turbokafka'\nimport { createRequire } from 'node:module'\nconst require = createRequire(import.meta.url)\n${body}`)
+    const out = runApp(
+      'app.mjs',
+      `import * as tk from 'turbokafka'\nimport { createRequire } from 'node:module'\nconst require = createRequire(import.meta.url)\n${body}`,
+    )
     expect(out.delivered).toBe(2000)
     expect(out.consumed).toBe(2000)
     expect(out.build.file).toBe(path.join(installed, 'prebuilds/linux-x64/turbokafka.glibc.node'))

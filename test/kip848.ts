@@ -34,19 +34,28 @@ function member(t: Kip848Target, group: string, topic: string): Member {
   return m
 }
 
-const held = (m: Member) => m.consumer.assignment().map((tp) => tp.partition).sort((a, b) => a - b)
+const held = (m: Member) =>
+  m.consumer
+    .assignment()
+    .map((tp) => tp.partition)
+    .sort((a, b) => a - b)
 
 /** Polls every member until `done` holds (bounded: fails after `timeoutMs`). */
 async function pollUntil(members: Member[], done: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!done()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms (held: ${members.map((m) => `[${held(m)}]`).join(' ')})`)
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not within ${timeoutMs} ms (held: ${members.map((m) => `[${held(m)}]`).join(' ')})`)
     for (const m of members) m.read.push(...(await m.consumer.consumeBatch(1000, 50)))
   }
 }
 
 /** Every partition this member ever had revoked, since event `from`. */
-const revokedSince = (m: Member, from: number) => m.events.slice(from).filter((e) => e.type === 'revoke').flatMap((e) => e.partitions.map((tp) => tp.partition))
+const revokedSince = (m: Member, from: number) =>
+  m.events
+    .slice(from)
+    .filter((e) => e.type === 'revoke')
+    .flatMap((e) => e.partitions.map((tp) => tp.partition))
 
 /** Nothing revoked since event `from` is held now: what a member kept, it kept throughout. */
 function expectKept(m: Member, from: number): void {
@@ -65,14 +74,22 @@ export function kip848Suite(where: string, t: Kip848Target): void {
 
       const b = member(t, group, topic)
       const aMark = a.events.length
-      await pollUntil([a, b], () => held(a).length > 0 && held(b).length > 0 && held(a).length + held(b).length === 6, 'a and b split')
+      await pollUntil(
+        [a, b],
+        () => held(a).length > 0 && held(b).length > 0 && held(a).length + held(b).length === 6,
+        'a and b split',
+      )
       // a gave up only what b now has: nothing it kept was revoked and handed back.
       expect(revokedSince(a, aMark).sort()).toEqual(held(b))
       expect(new Set([...held(a), ...held(b)]).size).toBe(6)
 
       const c = member(t, group, topic)
       const marks = [a.events.length, b.events.length]
-      await pollUntil([a, b, c], () => [a, b, c].every((m) => held(m).length > 0) && held(a).length + held(b).length + held(c).length === 6, 'a, b and c split')
+      await pollUntil(
+        [a, b, c],
+        () => [a, b, c].every((m) => held(m).length > 0) && held(a).length + held(b).length + held(c).length === 6,
+        'a, b and c split',
+      )
       // The broker may also move a partition between a and b to even the load, but a member never
       // has a partition revoked that it holds afterwards (the classic eager protocol revokes all
       // and assigns anew), and c got only what others gave up.
@@ -92,7 +109,10 @@ export function kip848Suite(where: string, t: Kip848Target): void {
     it('commits offsets, and a member that joins later resumes at them', async () => {
       const topic = uniqueTopic('kip848-commit')
       await t.createTopic(topic, 2)
-      await t.produce(topic, Array.from({ length: 200 }, (_, i) => ({ value: `m${i}`, partition: i % 2 })))
+      await t.produce(
+        topic,
+        Array.from({ length: 200 }, (_, i) => ({ value: `m${i}`, partition: i % 2 })),
+      )
       const group = uniqueTopic('g848')
       const first = member(t, group, topic)
       await pollUntil([first], () => first.read.length >= 200, 'first reads everything')
@@ -108,8 +128,13 @@ export function kip848Suite(where: string, t: Kip848Target): void {
 
       const second = member(t, group, topic)
       await pollUntil([second], () => second.read.length >= 70, 'second reads from the committed offsets')
-      for (const [partition, from] of [[0, 60], [1, 70]] as const) {
-        expect(second.read.filter((m) => m.partition === partition).map((m) => m.offset)).toEqual(Array.from({ length: 100 - from }, (_, i) => from + i))
+      for (const [partition, from] of [
+        [0, 60],
+        [1, 70],
+      ] as const) {
+        expect(second.read.filter((m) => m.partition === partition).map((m) => m.offset)).toEqual(
+          Array.from({ length: 100 - from }, (_, i) => from + i),
+        )
       }
       await second.consumer.close()
     })

@@ -32,9 +32,15 @@ describe('lifetime', () => {
   })
 
   it('settles a second close of the native consumer handle itself (the class closes once; the handle may not hang either)', async () => {
-    const native = new (binding().Consumer)({ 'bootstrap.servers': cluster.bootstrapServers, 'group.id': uniqueTopic('g') }, () => {})
+    const native = new (binding().Consumer)(
+      { 'bootstrap.servers': cluster.bootstrapServers, 'group.id': uniqueTopic('g') },
+      () => {},
+    )
     const first = native.close(1000)
-    const outcome = await Promise.race([native.close(1000).then(() => 'settled'), new Promise((r) => setTimeout(() => r('pending after 5 s'), 5000))])
+    const outcome = await Promise.race([
+      native.close(1000).then(() => 'settled'),
+      new Promise((r) => setTimeout(() => r('pending after 5 s'), 5000)),
+    ])
     expect(outcome).toBe('settled')
     await first
   })
@@ -104,7 +110,10 @@ describe('lifetime', () => {
     await cluster.createTopic(topic, 1)
     const report = (() => {
       const p = new Producer({ 'bootstrap.servers': cluster.bootstrapServers, preset: 'throughput', 'linger.ms': 200 })
-      return p.produceBatch(topic, Array.from({ length: 100 }, (_, i) => `m${i}`))
+      return p.produceBatch(
+        topic,
+        Array.from({ length: 100 }, (_, i) => `m${i}`),
+      )
     })()
     gc!()
     expect((await report).delivered).toBe(100)
@@ -202,7 +211,9 @@ describe('lifetime', () => {
       for (let round = 0; round < 2; round++) {
         const topic = uniqueTopic(`worker-${mode}`)
         await cluster.createTopic(topic, 1)
-        const w = new Worker(fixture('worker-producer.js'), { workerData: { mode, servers: cluster.bootstrapServers, topic } })
+        const w = new Worker(fixture('worker-producer.js'), {
+          workerData: { mode, servers: cluster.bootstrapServers, topic },
+        })
         const exited = new Promise<number>((resolve) => w.once('exit', resolve))
         await new Promise<void>((resolve, reject) => {
           w.once('message', () => resolve())

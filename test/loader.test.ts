@@ -13,7 +13,6 @@ const root = path.join(__dirname, '..')
 const work = mkdtempSync(path.join(tmpdir(), 'turbokafka-loader-'))
 afterAll(() => rmSync(work, { recursive: true, force: true }))
 
-
 describe('loader explanations', () => {
   it('says a file that is not a binary for this platform is one, and how to get the real one', () => {
     const file = path.join(work, 'pointer.node')
@@ -25,9 +24,13 @@ describe('loader explanations', () => {
 
   it('says the C library is too old, with both versions', () => {
     const file = '/app/node_modules/turbokafka/prebuilds/linux-x64/turbokafka.glibc.node'
-    const said = new Error(`${file}: /lib/x86_64-linux-gnu/libc.so.6: version \`GLIBC_2.99' not found (required by ${file})`)
+    const said = new Error(
+      `${file}: /lib/x86_64-linux-gnu/libc.so.6: version \`GLIBC_2.99' not found (required by ${file})`,
+    )
     const err = explainLoadError(said, '/app/node_modules/turbokafka', undefined, file)
-    expect(err.message).toMatch(/prebuilds\/linux-x64\/turbokafka\.glibc\.node needs GLIBC 2\.99 or newer, and this system has glibc \d+\.\d+/)
+    expect(err.message).toMatch(
+      /prebuilds\/linux-x64\/turbokafka\.glibc\.node needs GLIBC 2\.99 or newer, and this system has glibc \d+\.\d+/,
+    )
     expect(err.message).toContain('npm rebuild turbokafka')
     expect(err.cause).toBe(said)
   })
@@ -65,7 +68,9 @@ describe('native configuration for the prebuilt binary', () => {
     expect(nativeConfig(tls, 'static')['ssl.ca.location']).toBe('probe')
     expect(nativeConfig({ ...tls, 'security.protocol': 'ssl' }, 'static')['ssl.ca.location']).toBe('probe')
     expect(nativeConfig(tls, 'dynamic')).toBe(tls)
-    expect(nativeConfig({ ...tls, 'ssl.ca.location': '/etc/my-ca.pem' }, 'static')['ssl.ca.location']).toBe('/etc/my-ca.pem')
+    expect(nativeConfig({ ...tls, 'ssl.ca.location': '/etc/my-ca.pem' }, 'static')['ssl.ca.location']).toBe(
+      '/etc/my-ca.pem',
+    )
     expect(nativeConfig({ ...tls, 'ssl.ca.pem': '-----BEGIN' }, 'static')['ssl.ca.location']).toBeUndefined()
     expect(nativeConfig({ 'security.protocol': 'sasl_plaintext' }, 'static')['ssl.ca.location']).toBeUndefined()
   })

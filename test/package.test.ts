@@ -3,7 +3,15 @@ import path from 'node:path'
 
 import { describe, expect, expectTypeOf, it } from 'vitest'
 
-import type { BatchReport, KafkaError, Message, PackedMessages, ProduceInput, Producer, ProducerStats } from '../lib/index'
+import type {
+  BatchReport,
+  KafkaError,
+  Message,
+  PackedMessages,
+  ProduceInput,
+  Producer,
+  ProducerStats,
+} from '../lib/index'
 
 const root = path.join(__dirname, '..')
 
@@ -32,7 +40,11 @@ describe('package', () => {
   })
 
   it('says exactly what to install when librdkafka development files are missing', () => {
-    const r = node(['scripts/find-librdkafka.js', '--libs'], { ...process.env, PKG_CONFIG_LIBDIR: '/nonexistent', PKG_CONFIG_PATH: '' })
+    const r = node(['scripts/find-librdkafka.js', '--libs'], {
+      ...process.env,
+      PKG_CONFIG_LIBDIR: '/nonexistent',
+      PKG_CONFIG_PATH: '',
+    })
     expect(r.status).toBe(1)
     expect(r.stderr).toContain("librdkafka's development files")
     expect(r.stderr).toContain('apt-get install librdkafka-dev')

@@ -16,7 +16,13 @@ export function npm(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): R
   return spawnSync('npm', args, {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, npm_config_ignore_scripts: 'false', npm_config_audit: 'false', npm_config_fund: 'false', ...env },
+    env: {
+      ...process.env,
+      npm_config_ignore_scripts: 'false',
+      npm_config_audit: 'false',
+      npm_config_fund: 'false',
+      ...env,
+    },
     timeout: 240_000,
   })
 }
@@ -28,13 +34,21 @@ export function succeeded<R extends Run>(r: R, what: string): R {
 
 /** `npm pack` of the checkout into `dir` (dist/ must be built): the tarball and its file list. */
 export function pack(dir: string): { tarball: string; files: string[] } {
-  const out = JSON.parse(succeeded(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', dir], root), 'npm pack').stdout)
-  return { tarball: path.join(dir, out[0].filename), files: (out[0].files as Array<{ path: string }>).map((f) => f.path).sort() }
+  const out = JSON.parse(
+    succeeded(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', dir], root), 'npm pack').stdout,
+  )
+  return {
+    tarball: path.join(dir, out[0].filename),
+    files: (out[0].files as Array<{ path: string }>).map((f) => f.path).sort(),
+  }
 }
 
 /** An empty project at `dir` that installs `tarball` (dependencies from npm's cache when it has them). */
 export function installInto(dir: string, tarball: string, env: NodeJS.ProcessEnv = {}): Run {
   mkdirSync(dir, { recursive: true })
-  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: path.basename(dir), version: '1.0.0', private: true }))
+  writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name: path.basename(dir), version: '1.0.0', private: true }),
+  )
   return npm(['install', '--prefer-offline', '--foreground-scripts', tarball], dir, env)
 }

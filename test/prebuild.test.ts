@@ -63,11 +63,18 @@ describe('committed prebuild', () => {
     const copy = tempDir()
     for (const dir of ['native', 'scripts']) cpSync(path.join(root, dir), path.join(copy, dir), { recursive: true })
     cpSync(path.join(root, 'binding.gyp'), path.join(copy, 'binding.gyp'))
-    const run = () => execFileSync(process.execPath, [path.join(copy, 'scripts/fingerprint.js')], { encoding: 'utf8' }).trim()
+    const run = () =>
+      execFileSync(process.execPath, [path.join(copy, 'scripts/fingerprint.js')], { encoding: 'utf8' }).trim()
     const before = run()
     expect(before).toBe(fingerprint())
     const seen = new Set([before])
-    for (const file of ['native/producer.cc', 'native/batch.h', 'native/exports.map', 'binding.gyp', 'scripts/find-librdkafka.js']) {
+    for (const file of [
+      'native/producer.cc',
+      'native/batch.h',
+      'native/exports.map',
+      'binding.gyp',
+      'scripts/find-librdkafka.js',
+    ]) {
       appendFileSync(path.join(copy, file), ' ')
       const after = run()
       expect(seen.has(after), `${file} is not part of the fingerprint`).toBe(false)
@@ -84,7 +91,9 @@ describe('committed prebuild', () => {
     expect(ldd).not.toMatch(/not found/)
     const build = loadPrebuild().buildInfo()
     expect(build.linkage).toBe('static')
-    expect(build.features.split(',')).toEqual(expect.arrayContaining(['ssl', 'lz4', 'zstd', 'sasl_scram', 'sasl_gssapi']))
+    expect(build.features.split(',')).toEqual(
+      expect.arrayContaining(['ssl', 'lz4', 'zstd', 'sasl_scram', 'sasl_gssapi']),
+    )
   })
 })
 

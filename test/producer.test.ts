@@ -203,8 +203,15 @@ describe('Producer against the mock cluster', () => {
     for (const form of ['objects', 'packed'] as const) {
       const report =
         form === 'objects'
-          ? await p.produceBatch(topic, Array.from({ length: 1000 }, () => ({ value: 'x', partition: 5 })))
-          : await p.produceBatch(topic, { values: Buffer.alloc(1000), lengths: new Uint32Array(1000).fill(1), partitions: new Int32Array(1000).fill(7) })
+          ? await p.produceBatch(
+              topic,
+              Array.from({ length: 1000 }, () => ({ value: 'x', partition: 5 })),
+            )
+          : await p.produceBatch(topic, {
+              values: Buffer.alloc(1000),
+              lengths: new Uint32Array(1000).fill(1),
+              partitions: new Int32Array(1000).fill(7),
+            })
       expect(report.failed).toBe(1000)
       expect(report.errors[0]!.error.code).toBe('_UNKNOWN_PARTITION')
     }
@@ -233,7 +240,8 @@ describe('Producer against the mock cluster', () => {
     expect(report.delivered).toBe(0)
     expect(report.failed).toBe(3)
     expect(report.errors.map((f) => f.index)).toEqual([0, 1, 2])
-    for (const f of report.errors) expect(['_UNKNOWN_TOPIC', 'UNKNOWN_TOPIC_OR_PART', '_MSG_TIMED_OUT']).toContain(f.error.code)
+    for (const f of report.errors)
+      expect(['_UNKNOWN_TOPIC', 'UNKNOWN_TOPIC_OR_PART', '_MSG_TIMED_OUT']).toContain(f.error.code)
     // Failures of one reason share an instance.
     expect(new Set(report.errors.map((f) => f.error)).size).toBe(1)
     await p.close()
@@ -242,7 +250,13 @@ describe('Producer against the mock cluster', () => {
   it('rejects bad input with a typed error before sending anything', async () => {
     const topic = uniqueTopic('badinput')
     const p = producer()
-    const cases: unknown[][] = [[42 as unknown as string, ['x']], ['', ['x']], [topic, 'not-an-array'], [topic, ['ok', 5]], [topic, [{ value: 'x', partition: 'one' }]]]
+    const cases: unknown[][] = [
+      [42 as unknown as string, ['x']],
+      ['', ['x']],
+      [topic, 'not-an-array'],
+      [topic, ['ok', 5]],
+      [topic, [{ value: 'x', partition: 'one' }]],
+    ]
     for (const [t, msgs] of cases) {
       const err = await p.produceBatch(t as string, msgs as never).catch((e: unknown) => e)
       expect(err).toBeInstanceOf(KafkaError)
@@ -258,7 +272,10 @@ describe('Producer against the mock cluster', () => {
     const topic = uniqueTopic('close')
     await cluster.createTopic(topic, 1)
     const p = producer({ 'linger.ms': 5000 })
-    const pending = p.produceBatch(topic, Array.from({ length: 1000 }, (_, i) => `m${i}`))
+    const pending = p.produceBatch(
+      topic,
+      Array.from({ length: 1000 }, (_, i) => `m${i}`),
+    )
     const first = p.close()
     const second = p.close()
     expect(second).toBe(first)
@@ -331,7 +348,10 @@ describe('Producer against the mock cluster', () => {
       // A hundred intervals: a missing event fails here, with what librdkafka logged meanwhile,
       // rather than as the test's timeout.
       const stats = await new Promise<Record<string, unknown>>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no stats event in 10 s; logs: ${logs.join(' | ') || 'none'}`)), 10_000)
+        const timer = setTimeout(
+          () => reject(new Error(`no stats event in 10 s; logs: ${logs.join(' | ') || 'none'}`)),
+          10_000,
+        )
         p.once('stats', (s) => {
           clearTimeout(timer)
           resolve(s)
@@ -347,12 +367,26 @@ describe('Producer against the mock cluster', () => {
   it('retries produce requests the broker fails with retriable errors, idempotently: nothing lost, duplicated or reordered', async () => {
     const topic = uniqueTopic('retry')
     await cluster.createTopic(topic, 2)
-    const p = new Producer({ 'bootstrap.servers': cluster.bootstrapServers, preset: 'durable', 'linger.ms': 5, 'retry.backoff.ms': 10 })
+    const p = new Producer({
+      'bootstrap.servers': cluster.bootstrapServers,
+      preset: 'durable',
+      'linger.ms': 5,
+      'retry.backoff.ms': 10,
+    })
     await p.connect()
     // The next five produce requests (Kafka API key 0) fail, each with an error a producer retries.
-    cluster.pushRequestErrors(0, ['NOT_LEADER_FOR_PARTITION', 'REQUEST_TIMED_OUT', 'NOT_ENOUGH_REPLICAS', 'NOT_LEADER_FOR_PARTITION', 'REQUEST_TIMED_OUT'])
+    cluster.pushRequestErrors(0, [
+      'NOT_LEADER_FOR_PARTITION',
+      'REQUEST_TIMED_OUT',
+      'NOT_ENOUGH_REPLICAS',
+      'NOT_LEADER_FOR_PARTITION',
+      'REQUEST_TIMED_OUT',
+    ])
     const messages = Array.from({ length: 2000 }, (_, i) => ({ key: `k${i % 7}`, value: String(i) }))
-    const reports = await Promise.all([p.produceBatch(topic, messages.slice(0, 1000)), p.produceBatch(topic, messages.slice(1000))])
+    const reports = await Promise.all([
+      p.produceBatch(topic, messages.slice(0, 1000)),
+      p.produceBatch(topic, messages.slice(1000)),
+    ])
     expect(reports.map((r) => [r.delivered, r.failed])).toEqual([
       [1000, 0],
       [1000, 0],
@@ -386,11 +420,18 @@ describe('Producer against the mock cluster', () => {
     await p.connect()
     // Messages queued before the fatal error are purged (_PURGE_QUEUE); after it, _FATAL.
     const early = p.produceBatch(topic, ['early'])
-    await Promise.race([fataled, new Promise((_, reject) => setTimeout(() => reject(new Error('no fatal event in 10 s')), 10_000))])
+    await Promise.race([
+      fataled,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('no fatal event in 10 s')), 10_000)),
+    ])
     expect((await early).errors.map((e) => e.error.code)).toEqual([expect.stringMatching(/^_(PURGE_QUEUE|FATAL)$/)])
     const first = await p.produceBatch(topic, ['a', 'b'])
     expect(fatal).toHaveLength(1)
-    expect(fatal[0]).toMatchObject({ code: 'CLUSTER_AUTHORIZATION_FAILED', fatal: true, message: expect.stringContaining('idempotence PID') })
+    expect(fatal[0]).toMatchObject({
+      code: 'CLUSTER_AUTHORIZATION_FAILED',
+      fatal: true,
+      message: expect.stringContaining('idempotence PID'),
+    })
     expect(first).toMatchObject({ delivered: 0, failed: 2 })
     expect(first.errors.map((e) => [e.index, e.error.code, e.error.fatal])).toEqual([
       [0, '_FATAL', true],
@@ -415,7 +456,11 @@ describe('Producer against the mock cluster', () => {
         await p.close(0)
         console.log(JSON.stringify({ isKafkaError: w instanceof KafkaError, fatal: w.fatal, code: w.code, log: typeof l.message }))
       })`
-    const r = spawnSync(process.execPath, ['-e', script], { cwd: path.join(__dirname, '..'), encoding: 'utf8', timeout: 30_000 })
+    const r = spawnSync(process.execPath, ['-e', script], {
+      cwd: path.join(__dirname, '..'),
+      encoding: 'utf8',
+      timeout: 30_000,
+    })
     expect(r.status, r.stderr).toBe(0)
     expect(r.stderr).toBe('')
     const out = JSON.parse(r.stdout)

@@ -26,7 +26,10 @@ function prebuiltPath(platform = process.platform, arch = process.arch) {
 /** sha256 of the baseline's sources and this file: compiled in, so a stale prebuilt copy shows. */
 function fingerprint() {
   const hash = crypto.createHash('sha256')
-  const files = fs.readdirSync(here).filter((f) => /\.(c|h)$/.test(f) || f === 'build.js').sort()
+  const files = fs
+    .readdirSync(here)
+    .filter((f) => /\.(c|h)$/.test(f) || f === 'build.js')
+    .sort()
   for (const f of files) {
     hash.update(`${f}\0`)
     hash.update(fs.readFileSync(path.join(here, f)))
@@ -47,10 +50,15 @@ function compile({ out, cflags, libs, extraSources = [], cxx = false }) {
   /** Compiles bench/c/NAME.c into an object with these extra flags. */
   const object = (name, flags) => {
     const obj = path.join(objects, `${name}.o`)
-    execFileSync(cc, ['-O2', '-Wall', '-pthread', ...cflags, ...flags, '-c', path.join(here, `${name}.c`), '-o', obj], { stdio: 'inherit' })
+    execFileSync(cc, ['-O2', '-Wall', '-pthread', ...cflags, ...flags, '-c', path.join(here, `${name}.c`), '-o', obj], {
+      stdio: 'inherit',
+    })
     return obj
   }
-  const built = [...PROGRAMS.map((name) => object(name, [`-Dmain=${name}_main`])), object('baseline', [`-DBASELINE_FINGERPRINT="${fingerprint()}"`])]
+  const built = [
+    ...PROGRAMS.map((name) => object(name, [`-Dmain=${name}_main`])),
+    object('baseline', [`-DBASELINE_FINGERPRINT="${fingerprint()}"`]),
+  ]
   const linker = cxx ? process.env.CXX || 'c++' : cc
   execFileSync(linker, ['-O2', '-pthread', '-o', out, ...built, ...extraSources, ...libs], { stdio: 'inherit' })
   fs.rmSync(objects, { recursive: true, force: true })
@@ -64,8 +72,14 @@ function describe(file) {
 
 function systemLibrdkafka() {
   try {
-    const version = execFileSync('pkg-config', ['--modversion', 'rdkafka'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
-    const flags = execFileSync('pkg-config', ['--cflags', '--libs', 'rdkafka'], { encoding: 'utf8' }).trim().split(/\s+/).filter(Boolean)
+    const version = execFileSync('pkg-config', ['--modversion', 'rdkafka'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim()
+    const flags = execFileSync('pkg-config', ['--cflags', '--libs', 'rdkafka'], { encoding: 'utf8' })
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
     return { version, flags }
   } catch {
     return undefined
@@ -93,18 +107,22 @@ function locate(addon) {
   // librdkafka), or "none" to run without one.
   const chosen = process.env.TURBOKAFKA_BENCH_C
   if (chosen === 'none') return { missing: 'C baselines skipped: TURBOKAFKA_BENCH_C=none; ratios to C are left out' }
-  if (chosen) return { file: path.resolve(chosen), librdkafka: describe(chosen).librdkafka, how: 'chosen by TURBOKAFKA_BENCH_C' }
+  if (chosen)
+    return { file: path.resolve(chosen), librdkafka: describe(chosen).librdkafka, how: 'chosen by TURBOKAFKA_BENCH_C' }
   const prebuilt = prebuiltPath()
   if (addon.linkage === 'static' && fs.existsSync(prebuilt)) {
     const info = describe(prebuilt)
-    if (info.librdkafka === addon.librdkafka) return { file: prebuilt, librdkafka: info.librdkafka, how: 'prebuilt, librdkafka linked in as in the addon' }
+    if (info.librdkafka === addon.librdkafka)
+      return { file: prebuilt, librdkafka: info.librdkafka, how: 'prebuilt, librdkafka linked in as in the addon' }
   }
   const sys = systemLibrdkafka()
   if (sys) {
     try {
       return { file: fromSystem(sys), librdkafka: sys.version, how: "compiled here against the system's librdkafka" }
     } catch (err) {
-      return { missing: `C baselines skipped: compiling them failed (${String(err instanceof Error ? err.message : err).split('\n')[0]})` }
+      return {
+        missing: `C baselines skipped: compiling them failed (${String(err instanceof Error ? err.message : err).split('\n')[0]})`,
+      }
     }
   }
   return {

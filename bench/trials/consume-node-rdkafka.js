@@ -22,8 +22,9 @@ runTrial(async () => {
   })
   consumer.subscribe([spec.topic])
   consumer.setDefaultConsumeTimeout(100)
-  const result = await consumeUntil(spec.messages, () =>
-    new Promise((resolve, reject) => consumer.consume(spec.batch, (err, m) => (err ? reject(err) : resolve(m)))),
+  const result = await consumeUntil(
+    spec.messages,
+    () => new Promise((resolve, reject) => consumer.consume(spec.batch, (err, m) => (err ? reject(err) : resolve(m)))),
   )
   await new Promise((resolve) => consumer.disconnect(resolve))
   return result

@@ -8,7 +8,12 @@ const { consumeUntil, runTrial } = require('./common.js')
 
 runTrial(async () => {
   const spec = JSON.parse(process.argv[2])
-  const consumer = new Consumer({ 'bootstrap.servers': spec.bootstrapServers, 'group.id': spec.group, engine: spec.engine, ...spec.config })
+  const consumer = new Consumer({
+    'bootstrap.servers': spec.bootstrapServers,
+    'group.id': spec.group,
+    engine: spec.engine,
+    ...spec.config,
+  })
   await consumer.connect()
   consumer.subscribe([spec.topic])
   const result = await consumeUntil(spec.messages, () => consumer.consumeBatch(spec.batch, 100))

@@ -13,7 +13,10 @@ runTrial(async () => {
   const times = sendTimes(spec.schedule)
   const kafka = new Kafka({ brokers: spec.bootstrapServers.split(','), logLevel: logLevel.NOTHING, clientId: 'bench' })
   const producer = kafka.producer()
-  const consumer = kafka.consumer({ groupId: spec.topic, maxWaitTimeInMs: Number(spec.consumerConfig['fetch.wait.max.ms']) })
+  const consumer = kafka.consumer({
+    groupId: spec.topic,
+    maxWaitTimeInMs: Number(spec.consumerConfig['fetch.wait.max.ms']),
+  })
   await Promise.all([producer.connect(), consumer.connect()])
   await consumer.subscribe({ topic: spec.topic, fromBeginning: true })
 

@@ -10,8 +10,18 @@ const { e2eTracker, runTrial, sendOnSchedule } = require('./common.js')
 runTrial(async () => {
   const spec = JSON.parse(process.argv[2])
   const times = sendTimes(spec.schedule)
-  const producer = new Producer({ 'bootstrap.servers': spec.bootstrapServers, preset: spec.preset, engine: spec.engine, ...spec.producerConfig })
-  const consumer = new Consumer({ 'bootstrap.servers': spec.bootstrapServers, 'group.id': spec.topic, engine: spec.engine, ...spec.consumerConfig })
+  const producer = new Producer({
+    'bootstrap.servers': spec.bootstrapServers,
+    preset: spec.preset,
+    engine: spec.engine,
+    ...spec.producerConfig,
+  })
+  const consumer = new Consumer({
+    'bootstrap.servers': spec.bootstrapServers,
+    'group.id': spec.topic,
+    engine: spec.engine,
+    ...spec.consumerConfig,
+  })
   await Promise.all([producer.connect(), consumer.connect()])
   // Joined (every partition assigned) before the schedule starts; the topic is empty until then.
   consumer.subscribe([spec.topic])

@@ -36,9 +36,9 @@ runTrial(async () => {
     inflight: spec.inflight,
     send: (n) =>
       sendAll(n === spec.batch ? full : makeBatch(n)).then(
-          () => ({ delivered: n, failed: 0 }),
-          (err) => ({ delivered: 0, failed: n, firstError: err.type || err.name }),
-        ),
+        () => ({ delivered: n, failed: 0 }),
+        (err) => ({ delivered: 0, failed: n, firstError: err.type || err.name }),
+      ),
   })
   await producer.disconnect()
   return result

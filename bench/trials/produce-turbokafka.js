@@ -8,7 +8,12 @@ const { produceAll, runTrial } = require('./common.js')
 
 runTrial(async () => {
   const spec = JSON.parse(process.argv[2])
-  const producer = new Producer({ 'bootstrap.servers': spec.bootstrapServers, preset: spec.preset, engine: spec.engine, ...spec.config })
+  const producer = new Producer({
+    'bootstrap.servers': spec.bootstrapServers,
+    preset: spec.preset,
+    engine: spec.engine,
+    ...spec.config,
+  })
   await producer.connect()
   // Learn the topic's leader before the clock starts (the C baseline fetches its metadata). A
   // topic being filled for a consume trial gets exactly its messages: no clock to protect there.
@@ -21,8 +26,10 @@ runTrial(async () => {
   const text = 'x'.repeat(spec.size)
   let next = 0
   const makeBatch = (n) => {
-    if (spec.form === 'packed') return { values: Buffer.alloc(n * spec.size, 'x'), lengths: new Uint32Array(n).fill(spec.size) }
-    if (spec.form === 'fill') return Array.from({ length: n }, () => ({ value: Buffer.from(text), partition: next++ % spec.partitions }))
+    if (spec.form === 'packed')
+      return { values: Buffer.alloc(n * spec.size, 'x'), lengths: new Uint32Array(n).fill(spec.size) }
+    if (spec.form === 'fill')
+      return Array.from({ length: n }, () => ({ value: Buffer.from(text), partition: next++ % spec.partitions }))
     return Array.from({ length: n }, () => Buffer.from(text))
   }
   const full = makeBatch(spec.batch)

@@ -7,11 +7,15 @@ const root = path.join(__dirname, '..', '..')
 
 describe('bench/rebalance-pause.js against Apache Kafka', () => {
   it('measures a pause for each protocol and the noise floor beside it', { timeout: 180_000 }, () => {
-    const r = spawnSync(process.execPath, ['bench/rebalance-pause.js', '--brokers', 'single', '--rounds', '1', '--protocols', 'classic,consumer'], {
-      cwd: root,
-      encoding: 'utf8',
-      timeout: 170_000,
-    })
+    const r = spawnSync(
+      process.execPath,
+      ['bench/rebalance-pause.js', '--brokers', 'single', '--rounds', '1', '--protocols', 'classic,consumer'],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 170_000,
+      },
+    )
     expect(r.status, r.stderr).toBe(0)
     const rows = r.stdout.split('\n').filter((l) => /^\| (classic|consumer)/.test(l))
     expect(rows.map((l) => l.split(' | ')[0])).toEqual(['| classic, range (eager)', '| consumer (KIP-848)'])

@@ -52,9 +52,14 @@ export async function createTopic(
   // 7-day time retention may delete from under them as soon as its first pass runs, 30 s after it
   // starts (seen once: a consumer's earliest offset of a partition jumped to 67,725 mid-test).
   // Their topics keep everything unless a test says otherwise.
-  const entries = configEntries.some((e) => e.name === 'retention.ms') ? configEntries : [{ name: 'retention.ms', value: '-1' }, ...configEntries]
+  const entries = configEntries.some((e) => e.name === 'retention.ms')
+    ? configEntries
+    : [{ name: 'retention.ms', value: '-1' }, ...configEntries]
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor, configEntries: entries }], waitForLeaders: true })
+    await admin.createTopics({
+      topics: [{ topic, numPartitions, replicationFactor, configEntries: entries }],
+      waitForLeaders: true,
+    })
   } finally {
     await admin.disconnect()
   }

@@ -16,7 +16,11 @@ beforeAll(() => {
 const consumer = (group: string, extra: Record<string, string | number | boolean> = {}): Consumer =>
   newConsumer(servers, group, extra)
 
-async function until(c: Consumer, done: (got: ConsumedMessage[]) => boolean, timeoutMs = 60_000): Promise<ConsumedMessage[]> {
+async function until(
+  c: Consumer,
+  done: (got: ConsumedMessage[]) => boolean,
+  timeoutMs = 60_000,
+): Promise<ConsumedMessage[]> {
   const got: ConsumedMessage[] = []
   const deadline = Date.now() + timeoutMs
   while (!done(got)) {
@@ -90,7 +94,10 @@ describe('Consumer against Apache Kafka', () => {
     await createTopic(servers, topic, 4)
     const group = uniqueTopic('group')
     const producer = new Producer({ 'bootstrap.servers': servers })
-    await producer.produceBatch(topic, Array.from({ length: 2000 }, (_, i) => ({ value: `m${i}`, partition: i % 4 })))
+    await producer.produceBatch(
+      topic,
+      Array.from({ length: 2000 }, (_, i) => ({ value: `m${i}`, partition: i % 4 })),
+    )
     const a = consumer(group)
     const b = consumer(group)
     a.subscribe([topic])

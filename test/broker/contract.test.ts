@@ -17,4 +17,13 @@ contractSuite('Apache Kafka', {
 })
 
 // A native and a kafkajs member in one group, each engine leading once.
-mixedGroupSuite('Apache Kafka', { servers: () => servers, createTopic: (topic, partitions) => createTopic(servers, topic, partitions), preset: 'durable', consumer: {} }, ['native', 'kafkajs'])
+mixedGroupSuite(
+  'Apache Kafka',
+  {
+    servers: () => servers,
+    createTopic: (topic, partitions) => createTopic(servers, topic, partitions),
+    preset: 'durable',
+    consumer: {},
+  },
+  ['native', 'kafkajs'],
+)

@@ -25,7 +25,10 @@ describe('Producer against a three-broker Apache Kafka cluster', () => {
     const victim = cluster.brokers[1]!
     const pending: Array<Promise<BatchReport>> = []
     for (let b = 0; b < batches; b++) {
-      const messages = Array.from({ length: perBatch }, (_, i) => ({ value: `seq-${b * perBatch + i}`, key: `k${i % 64}` }))
+      const messages = Array.from({ length: perBatch }, (_, i) => ({
+        value: `seq-${b * perBatch + i}`,
+        key: `k${i % 64}`,
+      }))
       pending.push(producer.produceBatch(topic, messages))
       if (b === 40) process.kill(victim.pid, 'SIGKILL') // mid-stream, with batches in flight
       if (pending.length > 4) await pending[pending.length - 5]
@@ -63,7 +66,8 @@ describe('Producer against a three-broker Apache Kafka cluster', () => {
       for (const m of list) {
         const key = m.key!.toString()
         const seq = Number(m.value!.toString().slice(4))
-        if (seq <= (last.get(key) ?? -1)) throw new Error(`partition ${partition}: ${key} has ${seq} after ${last.get(key)}`)
+        if (seq <= (last.get(key) ?? -1))
+          throw new Error(`partition ${partition}: ${key} has ${seq} after ${last.get(key)}`)
         last.set(key, seq)
       }
     }

@@ -63,7 +63,10 @@ describe('Producer against Apache Kafka', () => {
     const producer = new Producer({ 'bootstrap.servers': servers })
     const keys = Array.from({ length: 50 }, (_, i) => `customer-${i}`)
     for (let round = 0; round < 3; round++) {
-      const r = await producer.produceBatch(topic, keys.map((k) => ({ key: k, value: `${k}@${round}` })))
+      const r = await producer.produceBatch(
+        topic,
+        keys.map((k) => ({ key: k, value: `${k}@${round}` })),
+      )
       expect(r.delivered).toBe(keys.length)
     }
     await producer.close()

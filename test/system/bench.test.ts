@@ -26,12 +26,34 @@ describe('C baseline from source (system tier: needs a C compiler, librdkafka-de
     const json = path.join(dir, 'out.json')
     const r = spawnSync(
       process.execPath,
-      ['bench/run.js', '--workloads', 'produce,consume', '--engines', 'c,c-batch', '--messages', '20000', '--repeat', '1', '--sizes', '100', '--batch', '1000', '--json', json],
+      [
+        'bench/run.js',
+        '--workloads',
+        'produce,consume',
+        '--engines',
+        'c,c-batch',
+        '--messages',
+        '20000',
+        '--repeat',
+        '1',
+        '--sizes',
+        '100',
+        '--batch',
+        '1000',
+        '--json',
+        json,
+      ],
       { cwd: root, encoding: 'utf8', timeout: 170_000, env: { ...process.env, TURBOKAFKA_BENCH_C: found.file } },
     )
     expect(r.status, r.stderr).toBe(0)
     const trials = JSON.parse(fs.readFileSync(json, 'utf8')).trials
-    expect(trials.map((t: { workload: string; engine: string; delivered?: number; received?: number }) => [t.workload, t.engine, t.delivered ?? t.received])).toEqual([
+    expect(
+      trials.map((t: { workload: string; engine: string; delivered?: number; received?: number }) => [
+        t.workload,
+        t.engine,
+        t.delivered ?? t.received,
+      ]),
+    ).toEqual([
       ['produce', 'c', 20000],
       ['produce', 'c-batch', 20000],
       ['consume', 'c', 20000],
@@ -50,24 +72,52 @@ function installedPeer(spec: string): string {
   const name = spec.slice(0, spec.lastIndexOf('@'))
   if (!fs.existsSync(path.join(dir, 'node_modules', name, 'package.json'))) {
     fs.mkdirSync(dir, { recursive: true })
-    const r = spawnSync('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', '--no-save', spec], { encoding: 'utf8', timeout: 600_000 })
+    const r = spawnSync('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', '--no-save', spec], {
+      encoding: 'utf8',
+      timeout: 600_000,
+    })
     if (r.status !== 0) throw new Error(`npm install ${spec} failed:\n${r.stderr}`)
   }
   return dir
 }
 
 describe('a peer client in the bench (system tier: node-rdkafka compiles from source)', () => {
-  it('finds node-rdkafka where TURBOKAFKA_BENCH_PEERS says and runs it beside the C baseline', { timeout: 720_000 }, () => {
-    const peers = installedPeer('node-rdkafka@3.6.1')
-    const { r, results } = runBench(['--workloads', 'produce,consume', '--engines', 'c,node-rdkafka', '--messages', '30000', '--repeat', '1', '--sizes', '100', '--batch', '1000'], {
-      env: { ...process.env, TURBOKAFKA_BENCH_PEERS: peers },
-    })
-    expect(r.status, r.stderr).toBe(0)
-    expect(r.stderr).toContain('node-rdkafka (peer, librdkafka 2.12.0) is installed and runs')
-    const trials = results.trials.filter((t: { engine: string }) => t.engine === 'node-rdkafka')
-    expect(trials.map((t: { workload: string; delivered?: number; received?: number }) => [t.workload, t.delivered ?? t.received])).toEqual([
-      ['produce', 30000],
-      ['consume', 30000],
-    ])
-  })
+  it(
+    'finds node-rdkafka where TURBOKAFKA_BENCH_PEERS says and runs it beside the C baseline',
+    { timeout: 720_000 },
+    () => {
+      const peers = installedPeer('node-rdkafka@3.6.1')
+      const { r, results } = runBench(
+        [
+          '--workloads',
+          'produce,consume',
+          '--engines',
+          'c,node-rdkafka',
+          '--messages',
+          '30000',
+          '--repeat',
+          '1',
+          '--sizes',
+          '100',
+          '--batch',
+          '1000',
+        ],
+        {
+          env: { ...process.env, TURBOKAFKA_BENCH_PEERS: peers },
+        },
+      )
+      expect(r.status, r.stderr).toBe(0)
+      expect(r.stderr).toContain('node-rdkafka (peer, librdkafka 2.12.0) is installed and runs')
+      const trials = results.trials.filter((t: { engine: string }) => t.engine === 'node-rdkafka')
+      expect(
+        trials.map((t: { workload: string; delivered?: number; received?: number }) => [
+          t.workload,
+          t.delivered ?? t.received,
+        ]),
+      ).toEqual([
+        ['produce', 30000],
+        ['consume', 30000],
+      ])
+    },
+  )
 })

@@ -23,7 +23,9 @@ describe('the cmake-js build', () => {
     const built = path.join(out, 'Release', 'turbokafka.node')
     expect(inspect(built).exported.sort()).toEqual(inspect(prebuild).exported.sort())
     // It loads, and carries the fingerprint of these sources (the same as the prebuild's).
-    const probe = spawnSync(process.execPath, ['-p', `JSON.stringify(require(${JSON.stringify(built)}).buildInfo())`], { encoding: 'utf8' })
+    const probe = spawnSync(process.execPath, ['-p', `JSON.stringify(require(${JSON.stringify(built)}).buildInfo())`], {
+      encoding: 'utf8',
+    })
     expect(probe.status, probe.stderr).toBe(0)
     const info = JSON.parse(probe.stdout) as { linkage: string; fingerprint: string }
     expect(info.linkage).toBe('dynamic')

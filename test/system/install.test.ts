@@ -16,7 +16,11 @@ describe('install where no prebuild fits and nothing can be built (system tier: 
     const { tarball } = pack(work)
     // LIBC=musl: node-gyp-build takes this machine for Alpine, so no prebuild fits and it builds
     // from source; pkg-config then finds no librdkafka.
-    const r = installInto(path.join(work, 'musl'), tarball, { LIBC: 'musl', PKG_CONFIG_LIBDIR: '/nonexistent', PKG_CONFIG_PATH: '' })
+    const r = installInto(path.join(work, 'musl'), tarball, {
+      LIBC: 'musl',
+      PKG_CONFIG_LIBDIR: '/nonexistent',
+      PKG_CONFIG_PATH: '',
+    })
     expect(r.status).not.toBe(0)
     const log = `${r.stdout}\n${r.stderr}`
     expect(log).toContain("building from source needs librdkafka's development files")

@@ -21,12 +21,13 @@ function sharedObject(name: string, source: string, extra: string[] = []): strin
   return out
 }
 
-
 describe('loader explanations for built binaries (system tier: needs a C compiler)', () => {
   it('names a shared library the binary needs and the system lacks', () => {
     // A library the addon links against, removed after linking: what a source build meets when
     // the system librdkafka it was built against is uninstalled.
-    const lib = sharedObject('libturbokafka_gone.so.1', 'int gone(void) { return 1; }', ['-Wl,-soname,libturbokafka_gone.so.1'])
+    const lib = sharedObject('libturbokafka_gone.so.1', 'int gone(void) { return 1; }', [
+      '-Wl,-soname,libturbokafka_gone.so.1',
+    ])
     const addon = sharedObject('needs-gone.node', 'int gone(void); int use(void) { return gone(); }', [lib])
     rmSync(lib)
     const err = loadError(addon)
@@ -37,7 +38,10 @@ describe('loader explanations for built binaries (system tier: needs a C compile
   })
 
   it('calls an unresolved symbol an ABI mismatch and says to rebuild', () => {
-    const addon = sharedObject('abi.node', 'extern int rd_kafka_gone_in_this_version; int use(void) { return rd_kafka_gone_in_this_version; }')
+    const addon = sharedObject(
+      'abi.node',
+      'extern int rd_kafka_gone_in_this_version; int use(void) { return rd_kafka_gone_in_this_version; }',
+    )
     const err = loadError(addon)
     expect(err.message).toContain('an ABI mismatch')
     expect(err.message).toContain('undefined symbol rd_kafka_gone_in_this_version')

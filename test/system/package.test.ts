@@ -24,9 +24,13 @@ describe('finding librdkafka (system tier: needs librdkafka-dev, pkg-config and 
     const words = r.stdout.trim().split(/\s+/)
     expect(words[0]).toBe('-Wl,--exclude-libs,ALL')
     const archives = words.filter((w) => w.endsWith('.a')).map((w) => path.basename(w))
-    expect(archives).toEqual(expect.arrayContaining(['librdkafka.a', 'libssl.a', 'libcrypto.a', 'libz.a', 'liblz4.a', 'libzstd.a']))
+    expect(archives).toEqual(
+      expect.arrayContaining(['librdkafka.a', 'libssl.a', 'libcrypto.a', 'libz.a', 'liblz4.a', 'libzstd.a']),
+    )
     expect(words.filter((w) => /^-l(rdkafka|ssl|crypto|z|lz4|zstd|sasl2)$/.test(w))).toEqual([])
-    expect(node(['scripts/find-librdkafka.js', '--linkage'], { ...process.env, TURBOKAFKA_LINK: 'static' }).stdout.trim()).toBe('static')
+    expect(
+      node(['scripts/find-librdkafka.js', '--linkage'], { ...process.env, TURBOKAFKA_LINK: 'static' }).stdout.trim(),
+    ).toBe('static')
     const bad = node(['scripts/find-librdkafka.js', '--libs'], { ...process.env, TURBOKAFKA_LINK: 'shared' })
     expect(bad.status).toBe(2)
     expect(bad.stderr).toContain('TURBOKAFKA_LINK must be "static" or "dynamic"')

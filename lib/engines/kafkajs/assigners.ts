@@ -6,7 +6,10 @@ import { kafkajs } from '../../engine'
 
 type Plan = Map<string, Record<string, number[]>>
 
-function assigner(name: 'range' | 'roundrobin', plan: (members: Map<string, Set<string>>, partitions: (topic: string) => number[]) => Plan): PartitionAssigner {
+function assigner(
+  name: 'range' | 'roundrobin',
+  plan: (members: Map<string, Set<string>>, partitions: (topic: string) => number[]) => Plan,
+): PartitionAssigner {
   return ({ cluster }) => {
     const { AssignerProtocol } = kafkajs()
     const self: Assigner = {
@@ -33,7 +36,10 @@ function assigner(name: 'range' | 'roundrobin', plan: (members: Map<string, Set<
         }))
       },
       protocol({ topics }) {
-        return { name, metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics, userData: Buffer.alloc(0) }) }
+        return {
+          name,
+          metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics, userData: Buffer.alloc(0) }),
+        }
       },
     }
     return self

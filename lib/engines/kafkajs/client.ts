@@ -39,7 +39,10 @@ export function createKafka(settings: ClientSettings, events: WeakRef<EventEmitt
 export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new KafkaError(`${what} timed out after ${ms} ms`, { code: '_TIMED_OUT', retriable: true })), ms)
+    timer = setTimeout(
+      () => reject(new KafkaError(`${what} timed out after ${ms} ms`, { code: '_TIMED_OUT', retriable: true })),
+      ms,
+    )
   })
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
@@ -94,7 +97,9 @@ export function partitioner(name: string): ICustomPartitioner {
       const count = partitionMetadata.length
       if (typeof message.partition === 'number') {
         if (!partitionMetadata.some((p) => p.partitionId === message.partition)) {
-          throw new KafkaError(`${topic} has no partition ${message.partition} (it has ${count})`, { code: '_UNKNOWN_PARTITION' })
+          throw new KafkaError(`${topic} has no partition ${message.partition} (it has ${count})`, {
+            code: '_UNKNOWN_PARTITION',
+          })
         }
         return message.partition
       }

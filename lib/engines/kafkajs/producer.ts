@@ -61,9 +61,12 @@ function toMessages(batch: FlatBatch, count: number): Array<{ message: KafkajsMe
         const name = flat[h] as string
         const v = flat[h + 1] as Buffer | null
         if (v === null) {
-          throw invalidArg(`messages[${i}].headers[${JSON.stringify(name)}]: the kafkajs engine cannot send a null header value`, {
-            index: i,
-          })
+          throw invalidArg(
+            `messages[${i}].headers[${JSON.stringify(name)}]: the kafkajs engine cannot send a null header value`,
+            {
+              index: i,
+            },
+          )
         }
         ;(headers[name] ??= []).push(v)
         bytes += name.length + (v === null ? 0 : v.length)
@@ -227,12 +230,20 @@ export class KafkajsProducerEngine implements ProducerEngine {
         list.push(o.message)
       }
       const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }))
-      const request = this.#producer.sendBatch({ topicMessages, acks: s.acks, compression: this.#compression, timeout: s.requestTimeoutMs })
+      const request = this.#producer.sendBatch({
+        topicMessages,
+        acks: s.acks,
+        compression: this.#compression,
+        timeout: s.requestTimeoutMs,
+      })
       if (s.messageTimeoutMs > 0) {
         const left = chunk[0]!.at + s.messageTimeoutMs - Date.now()
         await within(request, Math.max(1, left), 'message delivery').catch((err: KafkaError) => {
           if (err instanceof KafkaError && err.code === '_TIMED_OUT') {
-            throw new KafkaError(`not delivered within message.timeout.ms (${s.messageTimeoutMs} ms)`, { code: '_MSG_TIMED_OUT', retriable: true })
+            throw new KafkaError(`not delivered within message.timeout.ms (${s.messageTimeoutMs} ms)`, {
+              code: '_MSG_TIMED_OUT',
+              retriable: true,
+            })
           }
           throw err
         })
@@ -303,7 +314,9 @@ export class KafkajsProducerEngine implements ProducerEngine {
     await within(this.#whenIdle(), timeoutMs, 'close').catch(() => {})
     this.#closed = true
     clearTimeout(this.#timer)
-    const purged = new KafkaError('purged from the queue: the producer was closed before it was delivered', { code: '_PURGE_QUEUE' })
+    const purged = new KafkaError('purged from the queue: the producer was closed before it was delivered', {
+      code: '_PURGE_QUEUE',
+    })
     for (const chunk of [...this.#inFlight]) {
       this.#inFlight.delete(chunk)
       for (const o of chunk) this.#settle(o, purged)

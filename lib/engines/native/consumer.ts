@@ -2,7 +2,13 @@
 // copied into one ArrayBuffer per call (see native/consumer.cc); waiting takes no thread.
 import type { EventEmitter } from 'node:events'
 
-import { binding, nativeConfig, type NativeConsumedBatch, type NativeConsumer, type TopicPartitionOffset } from '../../binding'
+import {
+  binding,
+  nativeConfig,
+  type NativeConsumedBatch,
+  type NativeConsumer,
+  type TopicPartitionOffset,
+} from '../../binding'
 import { FETCH_QUEUE_BACKOFF_MS, type ResolvedConsumerConfig } from '../../config'
 import { emitSafely } from '../../emit'
 import { KafkaError } from '../../errors'
@@ -15,7 +21,18 @@ import { EVENT_KIND, META } from './layout'
 import { forget, releaseAtExit } from './lifetime'
 
 // The meta row's columns as module constants: read per message, they must not cost a lookup.
-const { width: W, partition: PARTITION, offset: OFFSET, timestamp: TIMESTAMP, valueAt: VALUE_AT, valueLen: VALUE_LEN, keyAt: KEY_AT, keyLen: KEY_LEN, topic: TOPIC, headers: HEADERS } = META
+const {
+  width: W,
+  partition: PARTITION,
+  offset: OFFSET,
+  timestamp: TIMESTAMP,
+  valueAt: VALUE_AT,
+  valueLen: VALUE_LEN,
+  keyAt: KEY_AT,
+  keyLen: KEY_LEN,
+  topic: TOPIC,
+  headers: HEADERS,
+} = META
 const NO_HEADERS: Array<[string, Buffer | null]> = Object.freeze([]) as never
 const RECHECK_MS = 50
 
@@ -50,9 +67,13 @@ export class NativeConsumerEngine implements ConsumerEngine {
     const wake: { fn: (() => void) | undefined } = { fn: undefined }
     this.#wake = wake
     // KIP-848's consumer group protocol is generally available from librdkafka 2.10.
-    if (resolved.librdkafka['group.protocol'] === 'consumer') requireLibrdkafka('group.protocol "consumer" (KIP-848)', 2, 10, 'group.protocol')
+    if (resolved.librdkafka['group.protocol'] === 'consumer')
+      requireLibrdkafka('group.protocol "consumer" (KIP-848)', 2, 10, 'group.protocol')
     try {
-      this.#native = new (binding().Consumer)(nativeConfig({ ...resolved.librdkafka, ...fetchPacing(librdkafkaVersion(), resolved.librdkafka) }), () => wake.fn?.())
+      this.#native = new (binding().Consumer)(
+        nativeConfig({ ...resolved.librdkafka, ...fetchPacing(librdkafkaVersion(), resolved.librdkafka) }),
+        () => wake.fn?.(),
+      )
     } catch (err) {
       throw KafkaError.from(err)
     }
@@ -144,7 +165,11 @@ export class NativeConsumerEngine implements ConsumerEngine {
       } else if (kind === EVENT_KIND.log) {
         const text = b as string
         const nl = text.indexOf('\n')
-        emitSafely(this.#events, 'log', { level: a as number, facility: text.slice(0, nl), message: text.slice(nl + 1) })
+        emitSafely(this.#events, 'log', {
+          level: a as number,
+          facility: text.slice(0, nl),
+          message: text.slice(nl + 1),
+        })
       } else if (this.#events.listenerCount('stats') > 0) {
         emitSafely(this.#events, 'stats', JSON.parse(a as string) as Record<string, unknown>)
       }
@@ -175,7 +200,8 @@ export class NativeConsumerEngine implements ConsumerEngine {
 
   async seek(positions: TopicPartitionOffset[], timeoutMs: number): Promise<void> {
     throwPerPartition(await this.#native.seek(positions, timeoutMs))
-    for (const { topic, partition, offset } of positions) this.#sought.set(partitionKey(topic, partition), { topic, partition, offset: offset! })
+    for (const { topic, partition, offset } of positions)
+      this.#sought.set(partitionKey(topic, partition), { topic, partition, offset: offset! })
   }
 
   pause(partitions: TopicPartitionOffset[]): void {
@@ -187,12 +213,18 @@ export class NativeConsumerEngine implements ConsumerEngine {
   }
 
   position(partitions: TopicPartitionOffset[] | undefined): TopicPartitionPosition[] {
-    return this.#native
-      .position(partitions ?? this.#native.assignment())
-      .map(({ topic, partition, offset }) => (offset! < 0 ? this.#sought.get(partitionKey(topic, partition)) : undefined) ?? { topic, partition, offset: offset! })
+    const positions = this.#native.position(partitions ?? this.#native.assignment())
+    return positions.map(({ topic, partition, offset }) => {
+      // A seek librdkafka has not applied yet reads as no position; report the offset sought.
+      const sought = offset! < 0 ? this.#sought.get(partitionKey(topic, partition)) : undefined
+      return sought ?? { topic, partition, offset: offset! }
+    })
   }
 
-  async committed(partitions: TopicPartitionOffset[] | undefined, timeoutMs: number): Promise<TopicPartitionPosition[]> {
+  async committed(
+    partitions: TopicPartitionOffset[] | undefined,
+    timeoutMs: number,
+  ): Promise<TopicPartitionPosition[]> {
     const result = await this.#native.committed(partitions ?? this.#native.assignment(), timeoutMs)
     return result.map(({ topic, partition, offset }) => ({ topic, partition, offset: offset! }))
   }

@@ -101,7 +101,16 @@ export class NativeProducerEngine implements ProducerEngine {
     return new Promise<BatchReport>((resolve, reject) => {
       this.#state.pending.set(id, { resolve, origin })
       try {
-        this.#native.produceBatch(topic, id, batch.values, batch.keys, batch.partitions, batch.timestamps, batch.headers, batch.layout)
+        this.#native.produceBatch(
+          topic,
+          id,
+          batch.values,
+          batch.keys,
+          batch.partitions,
+          batch.timestamps,
+          batch.headers,
+          batch.layout,
+        )
       } catch (err) {
         this.#state.pending.delete(id)
         reject(KafkaError.from(err))
