@@ -217,6 +217,39 @@ function planTrials(opts, engines) {
   return plan
 }
 
+/** The C baseline's producer arguments: a role, where, how many of what size, a mode, the settings. */
+function cProducerArgs(ctx, role, topic, messages, size, mode) {
+  const { opts, broker } = ctx
+  return [
+    role,
+    broker.bootstrapServers,
+    topic,
+    String(messages),
+    String(size),
+    mode,
+    ...keyValues(producerConfig(opts)),
+  ]
+}
+
+/** What bench/trials/produce-turbokafka.js (and the kafkajs-direct trial) are told to send. */
+function producerSpec(ctx, topic, messages, size, engine, form) {
+  const { opts, broker } = ctx
+  return {
+    bootstrapServers: broker.bootstrapServers,
+    topic,
+    messages,
+    size,
+    batch: opts.batch,
+    inflight: opts.inflight,
+    acks: opts.acks,
+    engine,
+    form,
+    preset: opts.preset,
+    compression: opts.compression,
+    config: producerConfig(opts),
+  }
+}
+
 async function runProduce(ctx) {
   const { opts, broker } = ctx
   const trials = []
@@ -225,31 +258,9 @@ async function runProduce(ctx) {
     const messages = scaled(opts, engine, size)
     const topic = ctx.topic('produce')
     await broker.createTopic(topic, opts.partitions)
-    const config = producerConfig(opts)
     const result = def.c
-      ? spawnTrial(`produce ${engine}`, ctx.c.file, [
-          def.c,
-          broker.bootstrapServers,
-          topic,
-          String(messages),
-          String(size),
-          def.mode,
-          ...keyValues(config),
-        ])
-      : nodeTrial(`produce ${engine}`, def.script, {
-          bootstrapServers: broker.bootstrapServers,
-          topic,
-          messages,
-          size,
-          batch: opts.batch,
-          inflight: opts.inflight,
-          acks: opts.acks,
-          engine: def.engine,
-          form: def.form,
-          preset: opts.preset,
-          compression: opts.compression,
-          config,
-        })
+      ? spawnTrial(`produce ${engine}`, ctx.c.file, cProducerArgs(ctx, def.c, topic, messages, size, def.mode))
+      : nodeTrial(`produce ${engine}`, def.script, producerSpec(ctx, topic, messages, size, def.engine, def.form))
     await broker.deleteTopic(topic)
     if (result.delivered + result.failed !== messages) {
       throw new Error(`produce ${engine}: ${result.delivered} delivered + ${result.failed} failed != ${messages} sent`)
@@ -264,31 +275,11 @@ async function runProduce(ctx) {
 
 /** Fills a consume trial's topic with exactly `messages` (C baseline if built, else the native engine). */
 function fillTopic(ctx, topic, messages, size, partitions) {
-  const { opts, broker } = ctx
   const fill = ctx.c.file
-    ? spawnTrial('filling the consume topic', ctx.c.file, [
-        'producer',
-        broker.bootstrapServers,
-        topic,
-        String(messages),
-        String(size),
-        'fill',
-        ...keyValues(producerConfig(opts)),
-      ])
+    ? spawnTrial('filling the consume topic', ctx.c.file, cProducerArgs(ctx, 'producer', topic, messages, size, 'fill'))
     : nodeTrial('filling the consume topic', 'produce-turbokafka.js', {
-        bootstrapServers: broker.bootstrapServers,
-        topic,
-        messages,
-        size,
-        batch: opts.batch,
-        inflight: opts.inflight,
-        acks: opts.acks,
-        engine: 'native',
-        form: 'fill',
+        ...producerSpec(ctx, topic, messages, size, 'native', 'fill'),
         partitions,
-        preset: opts.preset,
-        compression: opts.compression,
-        config: producerConfig(opts),
       })
   if (fill.delivered !== messages) throw new Error(`filling ${topic}: ${fill.delivered} of ${messages} delivered`)
 }
