@@ -6,7 +6,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 import { nativeBuild } from '../lib/index'
-import { runBench } from './helpers'
+import { runBench, trialCounts } from './helpers'
 
 // The bench is plain CommonJS (it runs without a build step of its own).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -310,20 +310,7 @@ describe('bench smoke run (mock cluster, tiny counts)', () => {
     { timeout: 120_000 },
     () => {
       const { r, results: out } = runBench(
-        [
-          '--workloads',
-          'produce,consume',
-          '--messages',
-          '20000',
-          '--repeat',
-          '1',
-          '--sizes',
-          '100',
-          '--batch',
-          '1000',
-          '--engines',
-          'c,native',
-        ],
+        '--workloads produce,consume --messages 20000 --repeat 1 --sizes 100 --batch 1000 --engines c,native',
         {
           env: { ...process.env, TURBOKAFKA_BENCH_C: 'none' },
         },
@@ -331,13 +318,7 @@ describe('bench smoke run (mock cluster, tiny counts)', () => {
       expect(r.status, r.stderr).toBe(0)
       expect(r.stderr).toContain('C baselines skipped: TURBOKAFKA_BENCH_C=none; ratios to C are left out')
       expect(out.options.engines).toEqual(['native'])
-      expect(
-        out.trials.map((t: { workload: string; engine: string; delivered?: number; received?: number }) => [
-          t.workload,
-          t.engine,
-          t.delivered ?? t.received,
-        ]),
-      ).toEqual([
+      expect(trialCounts(out)).toEqual([
         ['produce', 'native', 20000],
         ['consume', 'native', 20000],
       ])
@@ -351,20 +332,7 @@ describe('bench smoke run (mock cluster, tiny counts)', () => {
     () => {
       const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-no-peers-'))
       const { r, results } = runBench(
-        [
-          '--workloads',
-          'produce',
-          '--engines',
-          'c,node-rdkafka',
-          '--messages',
-          '20000',
-          '--repeat',
-          '1',
-          '--sizes',
-          '100',
-          '--batch',
-          '1000',
-        ],
+        '--workloads produce --engines c,node-rdkafka --messages 20000 --repeat 1 --sizes 100 --batch 1000',
         {
           env: { ...process.env, TURBOKAFKA_BENCH_PEERS: empty },
         },

@@ -196,21 +196,26 @@ export function gssapiAttempt(addonFile: string, env: NodeJS.ProcessEnv): { conn
 type BenchResults = any
 
 /**
- * Runs `npm run bench`'s script with `args` and `--json` into a temporary folder; returns the
- * process and the results it wrote (undefined when it wrote none). `timeoutMs` bounds the run.
+ * Runs `npm run bench`'s script with `args` (an array, or one string split at spaces) and `--json`
+ * into a temporary folder; returns the process and the results it wrote (undefined when it wrote
+ * none). `timeoutMs` bounds the run.
  */
 export function runBench(
-  args: string[],
+  args: string[] | string,
   options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): { r: SpawnSyncReturns<string>; results: BenchResults; dir: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'tk-bench-'))
   const json = path.join(dir, 'out.json')
-  const r = spawnSync(process.execPath, ['bench/run.js', ...args, '--json', json], {
-    cwd: path.join(__dirname, '..'),
-    encoding: 'utf8',
-    timeout: options.timeoutMs ?? 110_000,
-    env: options.env ?? process.env,
-  })
+  const r = spawnSync(
+    process.execPath,
+    ['bench/run.js', ...(typeof args === 'string' ? args.split(' ') : args), '--json', json],
+    {
+      cwd: path.join(__dirname, '..'),
+      encoding: 'utf8',
+      timeout: options.timeoutMs ?? 110_000,
+      env: options.env ?? process.env,
+    },
+  )
   let results
   try {
     results = JSON.parse(readFileSync(json, 'utf8'))
@@ -218,4 +223,13 @@ export function runBench(
     results = undefined
   }
   return { r, results, dir }
+}
+
+/** A bench run's trials as [workload, engine, messages delivered or received], in run order. */
+export function trialCounts(results: BenchResults): Array<[string, string, number]> {
+  return results.trials.map((t: { workload: string; engine: string; delivered?: number; received?: number }) => [
+    t.workload,
+    t.engine,
+    t.delivered ?? t.received,
+  ])
 }

@@ -7,9 +7,8 @@ import path from 'node:path'
 
 import { describe, expect, it } from 'vitest'
 
-import { runBench } from '../helpers'
+import { runBench, trialCounts } from '../helpers'
 
-const root = path.join(__dirname, '../..')
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const cBaseline = require('../../bench/c/build.js')
 
@@ -22,38 +21,15 @@ describe('C baseline from source (system tier: needs a C compiler, librdkafka-de
     expect(found).toMatchObject({ librdkafka: version, how: "compiled here against the system's librdkafka" })
     expect(cBaseline.describe(found.file).fingerprint).toBe(cBaseline.fingerprint())
 
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tk-bench-sys-'))
-    const json = path.join(dir, 'out.json')
-    const r = spawnSync(
-      process.execPath,
-      [
-        'bench/run.js',
-        '--workloads',
-        'produce,consume',
-        '--engines',
-        'c,c-batch',
-        '--messages',
-        '20000',
-        '--repeat',
-        '1',
-        '--sizes',
-        '100',
-        '--batch',
-        '1000',
-        '--json',
-        json,
-      ],
-      { cwd: root, encoding: 'utf8', timeout: 170_000, env: { ...process.env, TURBOKAFKA_BENCH_C: found.file } },
+    const { r, results } = runBench(
+      '--workloads produce,consume --engines c,c-batch --messages 20000 --repeat 1 --sizes 100 --batch 1000',
+      {
+        env: { ...process.env, TURBOKAFKA_BENCH_C: found.file },
+        timeoutMs: 170_000,
+      },
     )
     expect(r.status, r.stderr).toBe(0)
-    const trials = JSON.parse(fs.readFileSync(json, 'utf8')).trials
-    expect(
-      trials.map((t: { workload: string; engine: string; delivered?: number; received?: number }) => [
-        t.workload,
-        t.engine,
-        t.delivered ?? t.received,
-      ]),
-    ).toEqual([
+    expect(trialCounts(results)).toEqual([
       ['produce', 'c', 20000],
       ['produce', 'c-batch', 20000],
       ['consume', 'c', 20000],
@@ -88,35 +64,16 @@ describe('a peer client in the bench (system tier: node-rdkafka compiles from so
     () => {
       const peers = installedPeer('node-rdkafka@3.6.1')
       const { r, results } = runBench(
-        [
-          '--workloads',
-          'produce,consume',
-          '--engines',
-          'c,node-rdkafka',
-          '--messages',
-          '30000',
-          '--repeat',
-          '1',
-          '--sizes',
-          '100',
-          '--batch',
-          '1000',
-        ],
+        '--workloads produce,consume --engines c,node-rdkafka --messages 30000 --repeat 1 --sizes 100 --batch 1000',
         {
           env: { ...process.env, TURBOKAFKA_BENCH_PEERS: peers },
         },
       )
       expect(r.status, r.stderr).toBe(0)
       expect(r.stderr).toContain('node-rdkafka (peer, librdkafka 2.12.0) is installed and runs')
-      const trials = results.trials.filter((t: { engine: string }) => t.engine === 'node-rdkafka')
-      expect(
-        trials.map((t: { workload: string; delivered?: number; received?: number }) => [
-          t.workload,
-          t.delivered ?? t.received,
-        ]),
-      ).toEqual([
-        ['produce', 30000],
-        ['consume', 30000],
+      expect(trialCounts(results).filter(([, engine]) => engine === 'node-rdkafka')).toEqual([
+        ['produce', 'node-rdkafka', 30000],
+        ['consume', 'node-rdkafka', 30000],
       ])
     },
   )
