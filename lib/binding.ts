@@ -76,6 +76,54 @@ export interface NativeConsumer {
   destroySync(): void
 }
 
+/** The native admin client (native/admin.h); lib/engines/native/admin.ts shapes what it answers. */
+export interface NativeAdmin {
+  createTopics(
+    items: Array<{ topic: string; partitions: number; replicationFactor: number; config: Array<[string, string]> }>,
+    validateOnly: boolean,
+    timeoutMs: number,
+  ): Promise<NativeTopicResult[]>
+  deleteTopics(names: string[], timeoutMs: number): Promise<NativeTopicResult[]>
+  createPartitions(
+    items: Array<{ topic: string; count: number }>,
+    validateOnly: boolean,
+    timeoutMs: number,
+  ): Promise<NativeTopicResult[]>
+  listTopics(timeoutMs: number): Promise<string[]>
+  describeTopics(names: string[], timeoutMs: number): Promise<unknown[]>
+  describeCluster(timeoutMs: number): Promise<unknown>
+  listGroups(timeoutMs: number): Promise<{ groups: unknown[]; errors: Error[] }>
+  describeGroups(ids: string[], timeoutMs: number): Promise<unknown[]>
+  deleteGroups(ids: string[], timeoutMs: number): Promise<NativeGroupResult[]>
+  /** `offset` holds what to look up: -2 earliest, -1 latest, else a timestamp. */
+  listOffsets(partitions: TopicPartitionOffset[], readCommitted: boolean, timeoutMs: number): Promise<unknown[]>
+  groupOffsets(
+    what: 'list' | 'alter' | 'delete',
+    group: string,
+    partitions: TopicPartitionOffset[] | null,
+    timeoutMs: number,
+  ): Promise<NativeGroupResult[]>
+  deleteRecords(partitions: TopicPartitionOffset[], timeoutMs: number): Promise<TopicPartitionOffset[]>
+  describeConfigs(resources: Array<{ type: number; name: string }>, timeoutMs: number): Promise<unknown[]>
+  alterConfigs(
+    resources: Array<{ type: number; name: string; ops: Array<[string, number, string | null]> }>,
+    validateOnly: boolean,
+    timeoutMs: number,
+  ): Promise<unknown[]>
+  close(timeoutMs: number): Promise<void>
+}
+
+export interface NativeTopicResult {
+  topic: string
+  error?: Error
+}
+
+export interface NativeGroupResult {
+  groupId: string
+  error?: Error
+  partitions: TopicPartitionOffset[]
+}
+
 export interface NativeMockCluster {
   bootstraps(): string
   createTopic(name: string, partitions: number, replicationFactor: number): void
@@ -91,6 +139,7 @@ export interface Binding {
   Producer: new (config: Record<string, string>, onEvents: DispatchCallback, exitFlushMs: number) => NativeProducer
   Consumer: new (config: Record<string, string>, onWake: () => void) => NativeConsumer
   MockCluster: new (brokers: number) => NativeMockCluster
+  Admin: new (config: Record<string, string>) => NativeAdmin
   errorCodes(): Array<[number, string, string, boolean]>
   librdkafkaVersion(): string
   buildInfo(): BuildInfo

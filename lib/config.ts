@@ -183,6 +183,24 @@ export function resolveConsumerConfig(config: ConsumerConfig | undefined): Resol
   }
 }
 
+/** librdkafka client keys (connection, security, timeouts) plus `engine`, for an Admin. */
+export type AdminConfig = { engine?: Engine } & { [key: string]: ConfigValue | undefined }
+
+export interface ResolvedAdminConfig {
+  /** The user's keys and the client id, for either engine. */
+  keys: Record<string, string>
+  engine: Engine
+}
+
+export function resolveAdminConfig(config: AdminConfig | undefined): ResolvedAdminConfig {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    throw invalidArg('admin config must be an object of librdkafka keys')
+  }
+  const engine = checkEngine(config.engine)
+  const keys = librdkafkaKeys(config, new Set(['engine']))
+  return { keys: asStrings({ 'client.id': CONSUMER_DEFAULTS['client.id']!, ...keys }), engine }
+}
+
 /** Consumer settings that differ from librdkafka's defaults, on either engine. */
 export const CONSUMER_DEFAULTS: Readonly<Record<string, ConfigValue>> = {
   'client.id': 'turbokafka',

@@ -1,9 +1,12 @@
 export { Producer, type ProducerEvents } from './producer'
 export { Consumer, type ConsumerEvents } from './consumer'
+export { Admin, type AdminEvents } from './admin'
+export type * from './admin-types'
 export { MockCluster, type MockClusterOptions } from './mock-cluster'
 export { KafkaError, type KafkaErrorOptions } from './errors'
 export {
   PRESETS,
+  type AdminConfig,
   type ConfigValue,
   type ConsumerConfig,
   type Engine,

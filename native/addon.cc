@@ -2,6 +2,7 @@
 #include <librdkafka/rdkafka.h>
 #include <napi.h>
 
+#include "admin.h"
 #include "consumer.h"
 #include "errors.h"
 #include "layout.h"
@@ -44,6 +45,7 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Producer", Producer::Define(env));
   exports.Set("Consumer", Consumer::Define(env));
+  exports.Set("Admin", Admin::Define(env));
   exports.Set("MockCluster", MockCluster::Define(env));
   exports.Set("errorCodes", Napi::Function::New<ErrorCodes>(env, "errorCodes"));
   exports.Set("librdkafkaVersion", Napi::Function::New<LibrdkafkaVersion>(env, "librdkafkaVersion"));

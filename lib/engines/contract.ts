@@ -1,6 +1,19 @@
 // What the public classes ask of an engine: the interfaces both engines (native/, kafkajs/)
 // implement. The classes check arguments and state; an engine only does the work. Engines import
 // this file and lib/types.ts, never the classes that hold them.
+import type {
+  ClusterDescription,
+  ConfigDescription,
+  ConfigOutcome,
+  ConfigResource,
+  GroupDescription,
+  GroupListing,
+  GroupOutcome,
+  ListedOffset,
+  PartitionOutcome,
+  TopicDescription,
+  TopicOutcome,
+} from '../admin-types'
 import type { FlatBatch } from '../batch'
 import type { TopicPartitionOffset } from '../binding'
 import type { BatchReport, ConsumedMessage, ProducerStats, TopicPartition, TopicPartitionPosition } from '../types'
@@ -42,4 +55,55 @@ export interface ConsumerEngine extends ClientEngine {
   position(partitions: TopicPartitionOffset[] | undefined): TopicPartitionPosition[]
   committed(partitions: TopicPartitionOffset[] | undefined, timeoutMs: number): Promise<TopicPartitionPosition[]>
   watermarks(topic: string, partition: number, timeoutMs: number): Promise<{ low: number; high: number }>
+}
+
+/** A topic to create, with every default filled in (-1: the broker's). */
+export interface TopicSpec {
+  topic: string
+  partitions: number
+  replicationFactor: number
+  config: Array<[string, string]>
+}
+
+/** An incremental config change; `value` null for `delete`. */
+export interface ConfigOp {
+  name: string
+  op: 'set' | 'delete' | 'append' | 'subtract'
+  value: string | null
+}
+
+/**
+ * What an Admin asks of its engine. The Admin checks arguments (no duplicates, offsets as
+ * numbers); an engine answers per item in the order given, an item's failure in its `error`, and
+ * rejects only when the request as a whole failed.
+ */
+export interface AdminEngine extends ClientEngine {
+  createTopics(topics: TopicSpec[], validateOnly: boolean, timeoutMs: number): Promise<TopicOutcome[]>
+  deleteTopics(topics: string[], timeoutMs: number): Promise<TopicOutcome[]>
+  createPartitions(
+    items: Array<{ topic: string; count: number }>,
+    validateOnly: boolean,
+    timeoutMs: number,
+  ): Promise<TopicOutcome[]>
+  /** Every topic, internal ones included. */
+  listTopics(timeoutMs: number): Promise<string[]>
+  describeTopics(topics: string[], timeoutMs: number): Promise<TopicDescription[]>
+  describeCluster(timeoutMs: number): Promise<ClusterDescription>
+  listGroups(timeoutMs: number): Promise<GroupListing[]>
+  describeGroups(groupIds: string[], timeoutMs: number): Promise<GroupDescription[]>
+  deleteGroups(groupIds: string[], timeoutMs: number): Promise<GroupOutcome[]>
+  /** `offset`: -2 earliest, -1 latest, else a timestamp (ms). */
+  listOffsets(queries: TopicPartitionOffset[], readCommitted: boolean, timeoutMs: number): Promise<ListedOffset[]>
+  /** `partitions` null: every partition the group has an offset for. */
+  listGroupOffsets(groupId: string, partitions: TopicPartition[] | null, timeoutMs: number): Promise<PartitionOutcome[]>
+  alterGroupOffsets(groupId: string, offsets: TopicPartitionOffset[], timeoutMs: number): Promise<PartitionOutcome[]>
+  deleteGroupOffsets(groupId: string, partitions: TopicPartition[], timeoutMs: number): Promise<PartitionOutcome[]>
+  /** `offset`: delete every record before it (-1: all). */
+  deleteRecords(items: TopicPartitionOffset[], timeoutMs: number): Promise<PartitionOutcome[]>
+  describeConfigs(resources: ConfigResource[], timeoutMs: number): Promise<ConfigDescription[]>
+  alterConfigs(
+    items: Array<ConfigResource & { ops: ConfigOp[] }>,
+    validateOnly: boolean,
+    timeoutMs: number,
+  ): Promise<ConfigOutcome[]>
 }

@@ -20,3 +20,22 @@ export async function reachCluster(ping: (timeoutMs: number) => Promise<unknown>
     })
   }
 }
+
+/**
+ * `answers` in the order of `asked`, matched by key. An item the cluster did not answer for gets
+ * `missing(item)` with a `_FAIL` error (an engine's answers cover every item; this is the guard).
+ */
+export function inOrder<A, R extends { error?: KafkaError }>(
+  asked: readonly A[],
+  answers: readonly R[],
+  askedKey: (a: A) => string,
+  answerKey: (r: R) => string,
+  missing: (a: A) => R,
+): R[] {
+  const byKey = new Map(answers.map((r) => [answerKey(r), r]))
+  return asked.map((a) => {
+    const found = byKey.get(askedKey(a))
+    if (found !== undefined) return found
+    return { ...missing(a), error: new KafkaError(`the cluster gave no answer for ${askedKey(a)}`, { code: '_FAIL' }) }
+  })
+}

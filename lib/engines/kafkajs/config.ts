@@ -305,3 +305,8 @@ export function kafkajsConsumerSettings(config: Record<string, ConfigValue>): Co
   Object.assign(s, translate(config, CONSUMER_KEYS, 'consumer', s))
   return s
 }
+
+/** An admin client has only the client keys (brokers, security, timeouts, logging). */
+export function kafkajsAdminSettings(config: Record<string, ConfigValue>): ClientSettings {
+  return translate(config, {}, 'admin', {})
+}
