@@ -58,57 +58,34 @@ async function startMock() {
   }
 }
 
-/**
- * Retries a topic operation that failed with an error kafkajs calls retriable (a broker that has
- * just created or deleted a topic answers "does not host this topic-partition" for a moment).
- * The admin client itself retries little, so that an unreachable cluster fails fast. Bounded:
- * 10 attempts, half a second apart.
- */
-async function patiently(op) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await op()
-    } catch (err) {
-      // kafkajs wraps the last error of its own retries (originalError), marked not retriable.
-      const retriable = err.retriable || err.originalError?.retriable || err.cause?.retriable
-      if (!retriable || attempt === 10) throw err
-      await new Promise((resolve) => setTimeout(resolve, 500))
-    }
-  }
-}
-
-/** A running cluster; topics are created (and deleted) through kafkajs's admin client. */
+/** A running cluster; topics are created (and deleted) through turbokafka's own Admin client. */
 async function connectReal(bootstrapServers, replication) {
-  const { Kafka, logLevel } = require('kafkajs')
-  const admin = new Kafka({
-    brokers: bootstrapServers.split(','),
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 3000,
-    retry: { retries: 2 },
-  }).admin()
+  const { Admin } = require('../dist/cjs/index.js')
+  const admin = new Admin({ 'bootstrap.servers': bootstrapServers })
   try {
-    await admin.connect()
-    await admin.describeCluster()
+    await admin.connect({ timeoutMs: 10_000 })
   } catch (err) {
+    await admin.close()
     throw new Error(`cannot reach the cluster at ${bootstrapServers}: ${err.message}`)
+  }
+  /** Fails on an item's error; the Admin waits for the new topic's leaders itself. */
+  /** @param {string} what @param {Array<{ topic: string, error?: Error }>} outcomes */
+  const settled = (what, outcomes) => {
+    const failed = outcomes.find((o) => o.error)
+    if (failed) throw new Error(`${what} ${failed.topic}: ${failed.error?.message}`)
   }
   return {
     mock: false,
     bootstrapServers,
     label: `Apache Kafka at ${bootstrapServers} (replication factor ${replication})`,
     async createTopic(topic, partitions) {
-      await patiently(() =>
-        admin.createTopics({
-          topics: [{ topic, numPartitions: partitions, replicationFactor: replication }],
-          waitForLeaders: true,
-        }),
-      )
+      settled('creating', await admin.createTopics([{ topic, partitions, replicationFactor: replication }]))
     },
     async deleteTopic(topic) {
-      await patiently(() => admin.deleteTopics({ topics: [topic] }))
+      settled('deleting', await admin.deleteTopics([topic]))
     },
     async close() {
-      await admin.disconnect()
+      await admin.close()
     },
   }
 }

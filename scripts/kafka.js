@@ -197,21 +197,20 @@ function tail(file, lines = 40) {
 
 /** A metadata request answered by every broker: the strongest readiness check short of producing. */
 async function metadataReady(bootstrapServers, expectedBrokers) {
-  let Kafka
+  let Admin
   try {
-    ;({ Kafka } = require('kafkajs'))
+    ;({ Admin } = require('../dist/cjs/index.js'))
   } catch {
-    return true // kafkajs (a dev dependency) missing: the TCP check has to do
+    return true // not built yet (npm run build:ts): the TCP check has to do
   }
-  const admin = new Kafka({ brokers: bootstrapServers.split(','), logLevel: 0, retry: { retries: 0 } }).admin()
+  const admin = new Admin({ 'bootstrap.servers': bootstrapServers })
   try {
-    await admin.connect()
-    const { brokers } = await admin.describeCluster()
+    const { brokers } = await admin.describeCluster({ timeoutMs: 5000 })
     return brokers.length === expectedBrokers
   } catch {
     return false
   } finally {
-    await admin.disconnect().catch(() => {})
+    await admin.close()
   }
 }
 

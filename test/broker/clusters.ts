@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs'
 import path from 'node:path'
 
-import { Kafka, logLevel, type ITopicConfig } from 'kafkajs'
+import { Admin } from '../../lib/index'
 
 export interface BrokerInfo {
   id: number
@@ -42,37 +42,34 @@ export function trio(): ClusterInfo {
 export async function createTopic(
   bootstrapServers: string,
   topic: string,
-  numPartitions: number,
+  partitions: number,
   replicationFactor = 1,
-  configEntries: ITopicConfig['configEntries'] = [],
+  config: Record<string, string> = {},
 ): Promise<void> {
-  const admin = new Kafka({ brokers: bootstrapServers.split(','), logLevel: logLevel.NOTHING }).admin()
-  await admin.connect()
+  const admin = new Admin({ 'bootstrap.servers': bootstrapServers })
   // Tests write fixed timestamps from years ago (so that they can check them), which the broker's
   // 7-day time retention may delete from under them as soon as its first pass runs, 30 s after it
   // starts (seen once: a consumer's earliest offset of a partition jumped to 67,725 mid-test).
   // Their topics keep everything unless a test says otherwise.
-  const entries = configEntries.some((e) => e.name === 'retention.ms')
-    ? configEntries
-    : [{ name: 'retention.ms', value: '-1' }, ...configEntries]
   try {
-    await admin.createTopics({
-      topics: [{ topic, numPartitions, replicationFactor, configEntries: entries }],
-      waitForLeaders: true,
-    })
+    const [created] = await admin.createTopics([
+      { topic, partitions, replicationFactor, config: { 'retention.ms': '-1', ...config } },
+    ])
+    if (created!.error) throw created!.error
   } finally {
-    await admin.disconnect()
+    await admin.close()
   }
 }
 
 /** Sum of the end offsets of every partition of `topic`. */
 export async function endOffsetTotal(bootstrapServers: string, topic: string): Promise<number> {
-  const admin = new Kafka({ brokers: bootstrapServers.split(','), logLevel: logLevel.NOTHING }).admin()
-  await admin.connect()
+  const admin = new Admin({ 'bootstrap.servers': bootstrapServers })
   try {
-    const offsets = await admin.fetchTopicOffsets(topic)
-    return offsets.reduce((n, o) => n + Number(o.high), 0)
+    const [d] = await admin.describeTopics([topic])
+    if (d!.error) throw d!.error
+    const ends = await admin.listOffsets(d!.partitions.map(({ partition }) => ({ topic, partition, at: 'latest' })))
+    return ends.reduce((n, o) => n + o.offset, 0)
   } finally {
-    await admin.disconnect()
+    await admin.close()
   }
 }

@@ -12,7 +12,7 @@ beforeAll(() => {
 describe('Producer against a three-broker Apache Kafka cluster', () => {
   it('loses nothing and duplicates nothing when a broker is killed mid-stream (acks=all, min.insync.replicas=2)', async () => {
     const topic = uniqueTopic('failover')
-    await createTopic(cluster.bootstrapServers, topic, 6, 3, [{ name: 'min.insync.replicas', value: '2' }])
+    await createTopic(cluster.bootstrapServers, topic, 6, 3, { 'min.insync.replicas': '2' })
     const producer = new Producer({
       'bootstrap.servers': cluster.bootstrapServers,
       // durable preset: idempotent, acks=all. Generous timeouts: a message may fail, but only
