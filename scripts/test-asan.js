@@ -22,6 +22,7 @@ const TESTS = [
   'test/consumer.test.ts',
   'test/lifetime.test.ts',
   'test/contract-native.test.ts',
+  'test/admin.test.ts',
 ]
 const SANITIZERS = 'address,undefined'
 
