@@ -1,9 +1,8 @@
 import { readdirSync } from 'node:fs'
 
-import { Kafka, logLevel } from 'kafkajs'
 import { beforeAll, describe, expect, it } from 'vitest'
 
-import { Consumer, KafkaError, Producer, type ConsumedMessage, type RebalanceEvent } from '../../lib/index'
+import { Admin, Consumer, KafkaError, Producer, type ConsumedMessage, type RebalanceEvent } from '../../lib/index'
 import { librdkafkaAtLeast } from '../../lib/version'
 import { newConsumer, uniqueTopic } from '../helpers'
 import { createTopic, single } from './clusters'
@@ -160,10 +159,9 @@ describe('Consumer against Apache Kafka', () => {
     c.on('warning', (w) => warnings.push(w))
     c.subscribe([topic])
     await c.consumeBatch(10, 2000)
-    const admin = new Kafka({ brokers: servers.split(','), logLevel: logLevel.NOTHING }).admin()
-    await admin.connect()
-    await admin.deleteTopics({ topics: [topic] })
-    await admin.disconnect()
+    const admin = new Admin({ 'bootstrap.servers': servers })
+    expect(await admin.deleteTopics([topic])).toEqual([{ topic }])
+    await admin.close()
     const deadline = Date.now() + 30_000
     while (warnings.length === 0 && Date.now() < deadline) expect(await c.consumeBatch(10, 500)).toEqual([])
     expect(warnings[0]).toBeInstanceOf(KafkaError)

@@ -30,7 +30,15 @@ const OPS = { set: 0, delete: 1, append: 2, subtract: 3 } as const
 const INVALID_OFFSET = -1001
 
 /** Failures that say nothing about one partition: the request as a whole could not be served. */
-const WHOLE_REQUEST_FAILURES = new Set(['_TIMED_OUT', '_TRANSPORT', '_ALL_BROKERS_DOWN', '_DESTROY', '_STATE'])
+const WHOLE_REQUEST_FAILURES = new Set([
+  '_TIMED_OUT',
+  '_TRANSPORT',
+  '_ALL_BROKERS_DOWN',
+  '_DESTROY',
+  '_STATE',
+  '_NOT_IMPLEMENTED',
+  '_INVALID_ARG',
+])
 
 const errorOf = (e: unknown): KafkaError | undefined => (e === undefined ? undefined : KafkaError.from(e))
 
