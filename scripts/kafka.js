@@ -332,6 +332,23 @@ async function start(options) {
   console.log(bootstrapServers)
 }
 
+/**
+ * Starts again the brokers of cluster `name` that are not running (killed by a test, say), on
+ * their own storage and ports, and waits until the whole cluster answers.
+ */
+async function restart(options) {
+  const cluster = readCluster(options.name)
+  if (!cluster) fail(`no cluster "${options.name}" (start it with: npm run kafka:start -- --name ${options.name})`)
+  const dead = cluster.brokers.filter((b) => !alive(b.pid))
+  if (dead.length > 0) {
+    checkJava()
+    launchNodes(dead, path.join(resolveJars(cluster.version), '*'))
+    fs.writeFileSync(path.join(clusterDir(options.name), 'cluster.json'), JSON.stringify(cluster, null, 2))
+    await waitReady(cluster.brokers, cluster.bootstrapServers)
+  }
+  console.error(`kafka: cluster "${options.name}": ${dead.length} broker(s) started again, all running`)
+}
+
 /** SIGTERM (controlled shutdown), then SIGKILL whatever is still running after `graceMs`. */
 function stopNodes(nodes, graceMs) {
   for (const n of nodes) if (n.pid && alive(n.pid)) process.kill(n.pid, 'SIGTERM')
@@ -391,7 +408,8 @@ async function main() {
   if (command === 'start') await start(options)
   else if (command === 'stop') stop(options)
   else if (command === 'status') await status(options)
-  else fail('usage: kafka.js start|stop|status [--brokers N] [--name NAME] [--version V] [--auto-create]')
+  else if (command === 'restart') await restart(options)
+  else fail('usage: kafka.js start|stop|status|restart [--brokers N] [--name NAME] [--version V] [--auto-create]')
 }
 
 if (require.main === module) {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { readFileSync, existsSync } from 'node:fs'
 import path from 'node:path'
 
@@ -37,6 +38,15 @@ export function trio(): ClusterInfo {
     throw new Error('no three-broker cluster: run `npm run kafka:start -- --brokers 3 --name trio` first')
   }
   return c
+}
+
+/** Starts again any broker of cluster `name` a test killed (`npm run kafka:restart`), waiting until all answer. */
+export function restartDead(name: string): void {
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'kafka.js'), 'restart', '--name', name], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  })
+  if (r.status !== 0) throw new Error(`kafka.js restart --name ${name} failed: ${r.stderr}`)
 }
 
 export async function createTopic(

@@ -1,13 +1,15 @@
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { Producer, type BatchReport } from '../../lib/index'
 import { byPartition, readBack, uniqueTopic } from '../helpers'
-import { createTopic, trio, type ClusterInfo } from './clusters'
+import { createTopic, restartDead, trio, type ClusterInfo } from './clusters'
 
 let cluster: ClusterInfo
 beforeAll(() => {
   cluster = trio()
 })
+// The broker this kills comes back for the tests after it.
+afterAll(() => restartDead('trio'))
 
 describe('Producer against a three-broker Apache Kafka cluster', () => {
   it('loses nothing and duplicates nothing when a broker is killed mid-stream (acks=all, min.insync.replicas=2)', async () => {
