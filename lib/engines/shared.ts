@@ -1,4 +1,5 @@
 // What both engines use: the connect check and the key of a topic partition.
+import type { TopicDescription } from '../admin-types'
 import { KafkaError } from '../errors'
 
 /** A Map key for a topic partition. */
@@ -38,4 +39,24 @@ export function inOrder<A, R extends { error?: KafkaError }>(
     if (found !== undefined) return found
     return { ...missing(a), error: new KafkaError(`the cluster gave no answer for ${askedKey(a)}`, { code: '_FAIL' }) }
   })
+}
+
+/** Every topic described without error, with partitions, each of them with a leader. */
+export function allLed(described: TopicDescription[]): boolean {
+  return described.every(
+    (d) => d.error === undefined && d.partitions.length > 0 && d.partitions.every((p) => p.leader >= 0),
+  )
+}
+
+/**
+ * Waits (until `deadline` at most, backing off from 10 to 200 ms) for `ready(timeoutMs)`: after
+ * creating topics, for the brokers' metadata to show a leader for every new partition. The
+ * controller answers a creation before every broker knows of it, and a produce, listOffsets or
+ * describe sent at once could still find none.
+ */
+export async function settleWithin(ready: (timeoutMs: number) => Promise<boolean>, deadline: number): Promise<void> {
+  for (let wait = 10; Date.now() < deadline; wait = Math.min(wait * 2, 200)) {
+    if (await ready(Math.max(1, deadline - Date.now())).catch(() => false)) return
+    await new Promise((resolve) => setTimeout(resolve, wait))
+  }
 }

@@ -60,7 +60,12 @@ for (const engine of ['native', 'kafkajs'] as const) {
       expect(await admin.createTopics([{ topic: checked, partitions: 2 }], { validateOnly: true })).toEqual([
         { topic: checked },
       ])
-      const names = await admin.listTopics()
+      // Listing shows the brokers' metadata, which may trail a creation by a moment.
+      let names = await admin.listTopics()
+      for (const until = Date.now() + 10_000; !(names.includes(a) && names.includes(b)) && Date.now() < until;) {
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        names = await admin.listTopics()
+      }
       expect(names).toEqual(expect.arrayContaining([a, b]))
       expect(names).not.toContain(checked)
       expect(names).toEqual([...names].sort())

@@ -24,7 +24,7 @@ import type { TopicPartitionOffset } from '../../binding'
 import { KafkaError } from '../../errors'
 import type { TopicPartition } from '../../types'
 import type { AdminEngine, ConfigOp, TopicSpec } from '../contract'
-import { partitionKey } from '../shared'
+import { allLed, partitionKey, settleWithin } from '../shared'
 import { assignmentOf, configOf, each, notImplemented, offsetsOf } from './admin-parts'
 import { createKafka, reach, within } from './client'
 import { kafkajsAdminSettings } from './config'
@@ -69,14 +69,16 @@ export class KafkajsAdminEngine implements AdminEngine {
   }
 
   async createTopics(topics: TopicSpec[], validateOnly: boolean, timeoutMs: number): Promise<TopicOutcome[]> {
+    const deadline = Date.now() + timeoutMs
     const admin = await this.#ready(timeoutMs)
-    return each(
+    const outcomes = await each(
       topics,
       async (t) => {
         const created = await within(
           admin.createTopics({
             validateOnly,
-            waitForLeaders: !validateOnly,
+            // kafkajs's own wait gives up on a broker that does not know the topic yet.
+            waitForLeaders: false,
             timeout: timeoutMs,
             topics: [
               {
@@ -97,6 +99,11 @@ export class KafkajsAdminEngine implements AdminEngine {
       },
       (t) => ({ topic: t.topic }),
     )
+    const created = outcomes.filter((o) => o.error === undefined).map((o) => o.topic)
+    if (!validateOnly && created.length > 0) {
+      await settleWithin((ms) => this.describeTopics(created, ms).then(allLed), deadline)
+    }
+    return outcomes
   }
 
   async deleteTopics(topics: string[], timeoutMs: number): Promise<TopicOutcome[]> {

@@ -20,7 +20,7 @@ import { binding, type NativeAdmin, type NativeGroupResult, type TopicPartitionO
 import { KafkaError } from '../../errors'
 import type { TopicPartition } from '../../types'
 import type { AdminEngine, ConfigOp, TopicSpec } from '../contract'
-import { inOrder, partitionKey, reachCluster } from '../shared'
+import { allLed, inOrder, partitionKey, reachCluster, settleWithin } from '../shared'
 
 /** librdkafka's resource types (rd_kafka_ResourceType_t) and incremental operations. */
 const RESOURCE_TYPES = { topic: 2, broker: 4 } as const
@@ -135,10 +135,27 @@ export class NativeAdminEngine implements AdminEngine {
   }
 
   async createTopics(topics: TopicSpec[], validateOnly: boolean, timeoutMs: number): Promise<TopicOutcome[]> {
+    const deadline = Date.now() + timeoutMs
     const results = await this.#admin.createTopics(topics, validateOnly, timeoutMs)
-    return this.#topicOutcomes(
+    const outcomes = this.#topicOutcomes(
       results,
       topics.map((t) => t.topic),
+    )
+    const created = outcomes.filter((o) => o.error === undefined).map((o) => o.topic)
+    if (!validateOnly && created.length > 0) await this.#untilLed(created, deadline)
+    return outcomes
+  }
+
+  /** settleWithin's check: DescribeTopics, or (librdkafka < 2.3) that the names are listed. */
+  #untilLed(topics: string[], deadline: number): Promise<void> {
+    return settleWithin(
+      (ms) =>
+        this.describeTopics(topics, ms).then(allLed, async (err: unknown) => {
+          if (KafkaError.from(err).code !== '_NOT_IMPLEMENTED') return false
+          const names = new Set(await this.#admin.listTopics(ms))
+          return topics.every((t) => names.has(t))
+        }),
+      deadline,
     )
   }
 
