@@ -32,6 +32,11 @@ export interface NativeProducer {
   closeSync(timeoutMs?: number): void
   ping(timeoutMs: number): Promise<number>
   stats(): NativeProducerStats
+  initTransactions(timeoutMs: number): Promise<void>
+  beginTransaction(): void
+  sendOffsetsToTransaction(offsets: TopicPartitionOffset[], groupMetadata: Buffer, timeoutMs: number): Promise<void>
+  commitTransaction(timeoutMs: number): Promise<void>
+  abortTransaction(timeoutMs: number): Promise<void>
 }
 
 export interface TopicPartitionOffset {
@@ -72,6 +77,8 @@ export interface NativeConsumer {
   committed(partitions: TopicPartitionOffset[], timeoutMs: number): Promise<TopicPartitionOffset[]>
   watermarks(topic: string, partition: number, timeoutMs: number): Promise<{ low: number; high: number }>
   ping(timeoutMs: number): Promise<void>
+  /** The group's id, generation and member id, serialized (for sendOffsetsToTransaction). */
+  groupMetadata(): Buffer
   close(timeoutMs: number): Promise<void>
   destroySync(): void
 }

@@ -52,7 +52,19 @@ function checkPartitions(list: unknown, withOffsets: boolean): TopicPartitionOff
  * }
  * ```
  */
+/** What a transactional Producer reads from a Consumer: its engine's group metadata. */
+let groupMetadataOf: (consumer: Consumer) => unknown
+
+/** The consumer's group membership, for Producer.sendOffsetsToTransaction. Not public API. */
+export function consumerGroupMetadata(consumer: Consumer): unknown {
+  return groupMetadataOf(consumer)
+}
+
 export class Consumer extends Client<ConsumerEvents, ConsumerEngine> {
+  static {
+    groupMetadataOf = (c) => c.call(() => c.core.groupMetadata())
+  }
+
   // 'left': unsubscribed or unassigned; consumeBatch still serves what leaving needs.
   #source: 'none' | 'subscribe' | 'assign' | 'left' = 'none'
   #busy: Promise<unknown> = Promise.resolve()

@@ -27,6 +27,8 @@ export interface KafkaErrorOptions {
   errno?: number
   retriable?: boolean
   fatal?: boolean
+  /** A transaction's failure that needs abortTransaction() before the work can be retried. */
+  abortable?: boolean
   cause?: unknown
 }
 
@@ -43,6 +45,11 @@ export class KafkaError extends Error {
   readonly retriable: boolean
   /** The client can no longer be used (e.g. an idempotence violation); create a new one. */
   readonly fatal: boolean
+  /**
+   * Transactions: the transaction cannot commit any more; call abortTransaction(), then retry
+   * the work in a new transaction.
+   */
+  readonly abortable: boolean
   /** For bad input inside a batch: the index of the offending message. */
   index?: number
   /** For configuration errors: the offending key. */
@@ -56,14 +63,23 @@ export class KafkaError extends Error {
     this.retriable = options.retriable ?? false
     // librdkafka fails every message of a producer in a fatal state with _FATAL.
     this.fatal = options.fatal ?? options.code === '_FATAL'
+    this.abortable = options.abortable ?? false
   }
 
   /** Turns an error thrown by the native side (or anything else) into a KafkaError. */
   static from(err: unknown): KafkaError {
     if (err instanceof KafkaError) return err
     if (err instanceof Error && typeof (err as { code?: unknown }).code === 'string') {
-      const e = err as Error & { code: string; errno?: number; retriable?: boolean; fatal?: boolean; key?: string }
-      const out = new KafkaError(e.message, { code: e.code, errno: e.errno, retriable: e.retriable, fatal: e.fatal })
+      const e = err as Error & {
+        code: string
+        errno?: number
+        retriable?: boolean
+        fatal?: boolean
+        abortable?: boolean
+        key?: string
+      }
+      const { code, errno, retriable, fatal, abortable } = e
+      const out = new KafkaError(e.message, { code, errno, retriable, fatal, abortable })
       if (e.key !== undefined) out.key = e.key
       out.stack = e.stack
       return out

@@ -1,13 +1,22 @@
 import { flattenPacked, isPacked, packBatch, type FlatBatch } from './batch'
 import { Client } from './client'
+import { Consumer, consumerGroupMetadata } from './consumer'
 import { resolveProducerConfig, type ProducerConfig } from './config'
 import { resolveEngine } from './engine'
 import type { ProducerEngine } from './engines/contract'
 import { KafkajsProducerEngine } from './engines/kafkajs/producer'
 import { NativeProducerEngine } from './engines/native/producer'
 import { invalidArg, KafkaError } from './errors'
-import type { BatchReport, LogEntry, PackedMessages, ProduceInput, ProducerStats } from './types'
-import { checkInt, describe, MAX_MS } from './validate'
+import { Transactions } from './transactions'
+import type {
+  BatchReport,
+  LogEntry,
+  PackedMessages,
+  ProduceInput,
+  ProducerStats,
+  TopicPartitionPosition,
+} from './types'
+import { checkInt, describe, MAX_MS, MAX_PARTITION } from './validate'
 
 export interface ProducerEvents {
   /** librdkafka's statistics (parsed JSON), every `statistics.interval.ms`. */
@@ -35,6 +44,7 @@ const DEFAULT_TIMEOUT_MS = 30_000
  * ```
  */
 export class Producer extends Client<ProducerEvents, ProducerEngine> {
+  readonly #txn: Transactions
   /**
    * @param config librdkafka configuration keys (e.g. `bootstrap.servers`, `linger.ms`) plus
    *   `preset` (`durable` by default), `exitFlushTimeoutMs` and `engine` (`auto` by default). A
@@ -51,6 +61,7 @@ export class Producer extends Client<ProducerEvents, ProducerEngine> {
         ? new NativeProducerEngine(resolved, self)
         : new KafkajsProducerEngine(resolved, self)
     })
+    this.#txn = new Transactions(typeof config?.['transactional.id'] === 'string')
   }
 
   /**
@@ -68,6 +79,7 @@ export class Producer extends Client<ProducerEvents, ProducerEngine> {
   produceBatch(topic: string, messages: ReadonlyArray<ProduceInput> | PackedMessages): Promise<BatchReport> {
     try {
       this.checkOpen()
+      if (this.#txn.state !== 'none') this.#txn.check('produceBatch', 'open')
       if (typeof topic !== 'string') throw invalidArg(`topic must be a string (got ${describe(topic)})`)
       if (topic.length === 0 || topic.length > 249) throw invalidArg('topic must be 1 to 249 characters long')
       let packed: FlatBatch
@@ -109,8 +121,92 @@ export class Producer extends Client<ProducerEvents, ProducerEngine> {
     return this.closeOnce(timeoutMs, 0)
   }
 
+  /**
+   * Registers the `transactional.id` with the cluster, fencing any older producer with the same
+   * id and aborting its open transaction. Once, before the first transaction.
+   */
+  async initTransactions(options?: { timeoutMs?: number }): Promise<void> {
+    const timeoutMs = txnTimeout('initTransactions', options)
+    this.checkOpen()
+    this.#txn.check('initTransactions', 'uninitialized')
+    await this.#txn.run(() => this.core.initTransactions(timeoutMs), 'ready', 'uninitialized')
+  }
+
+  /** Opens a transaction: produceBatch calls from now on belong to it until commit or abort. */
+  beginTransaction(): void {
+    this.checkOpen()
+    this.#txn.check('beginTransaction', 'ready')
+    try {
+      this.core.beginTransaction()
+    } catch (err) {
+      const e = KafkaError.from(err)
+      if (e.fatal) this.#txn.state = 'fatal'
+      throw e
+    }
+    this.#txn.state = 'open'
+  }
+
+  /**
+   * Commits the consumer's offsets as part of the transaction (consume-transform-produce): they
+   * count only if the transaction commits. `offsets` are the next offsets to read; by default the
+   * consumer's positions on its assigned partitions. The consumer's group metadata (generation,
+   * member id) lets the broker refuse a zombie that lost its partitions.
+   */
+  async sendOffsetsToTransaction(
+    consumer: Consumer,
+    offsets?: ReadonlyArray<TopicPartitionPosition>,
+    options?: { timeoutMs?: number },
+  ): Promise<void> {
+    const timeoutMs = txnTimeout('sendOffsetsToTransaction', options)
+    if (!(consumer instanceof Consumer)) throw invalidArg('sendOffsetsToTransaction: expected a turbokafka Consumer')
+    this.checkOpen()
+    this.#txn.check('sendOffsetsToTransaction', 'open')
+    const list = offsets === undefined ? consumer.position().filter((p) => p.offset >= 0) : checkOffsets(offsets)
+    if (list.length === 0) return
+    const group = consumerGroupMetadata(consumer)
+    await this.#txn.run(() => this.core.sendOffsetsToTransaction(list, group, timeoutMs), 'open', 'open')
+  }
+
+  /**
+   * Delivers every message of the transaction and commits it: `read_committed` consumers see them
+   * (and its offsets count) from now on. A failure with `abortable` needs abortTransaction();
+   * `retriable` (e.g. `_TIMED_OUT`) may be retried; `fatal` needs a new producer.
+   */
+  async commitTransaction(options?: { timeoutMs?: number }): Promise<void> {
+    const timeoutMs = txnTimeout('commitTransaction', options)
+    this.checkOpen()
+    this.#txn.check('commitTransaction', 'open')
+    await this.#txn.run(() => this.core.commitTransaction(timeoutMs), 'ready', 'open', true)
+  }
+
+  /** Aborts the transaction: its messages are never shown to `read_committed` consumers. */
+  async abortTransaction(options?: { timeoutMs?: number }): Promise<void> {
+    const timeoutMs = txnTimeout('abortTransaction', options)
+    this.checkOpen()
+    this.#txn.check('abortTransaction', 'open')
+    await this.#txn.run(() => this.core.abortTransaction(timeoutMs), 'ready', 'open', true)
+  }
+
   /** Counters since creation; `produced === delivered + failed + queued` always holds. */
   stats(): ProducerStats {
     return this.core.stats()
   }
+}
+
+function txnTimeout(call: string, options: { timeoutMs?: number } | undefined): number {
+  return checkInt(`${call}: timeoutMs`, options?.timeoutMs ?? DEFAULT_TIMEOUT_MS, 1, MAX_MS)
+}
+
+function checkOffsets(list: unknown): TopicPartitionPosition[] {
+  if (!Array.isArray(list))
+    throw invalidArg('sendOffsetsToTransaction: offsets must be an array of { topic, partition, offset }')
+  return list.map((p: Record<string, unknown>, i) => {
+    if (p === null || typeof p !== 'object' || typeof p.topic !== 'string' || p.topic.length === 0) {
+      throw invalidArg(`sendOffsetsToTransaction: offsets[${i}] needs a topic name`, { index: i })
+    }
+    const partition = checkInt(`sendOffsetsToTransaction: offsets[${i}].partition`, p.partition, 0, MAX_PARTITION)
+    const o = typeof p.offset === 'bigint' ? Number(p.offset) : p.offset
+    const offset = checkInt(`sendOffsetsToTransaction: offsets[${i}].offset`, o, 0, Number.MAX_SAFE_INTEGER)
+    return { topic: p.topic, partition, offset }
+  })
 }

@@ -38,6 +38,7 @@ Napi::Function Consumer::Define(Napi::Env env) {
                          InstanceMethod<&Consumer::Position>("position"),
                          InstanceMethod<&Consumer::Committed>("committed"),
                          InstanceMethod<&Consumer::Watermarks>("watermarks"),
+                         InstanceMethod<&Consumer::GroupMetadata>("groupMetadata"),
                          InstanceMethod<&Consumer::Ping>("ping"),
                          InstanceMethod<&Consumer::Close>("close"),
                          InstanceMethod<&Consumer::DestroySync>("destroySync"),
@@ -551,6 +552,24 @@ Napi::Value Consumer::Watermarks(const Napi::CallbackInfo& info) {
         o.Set("high", Napi::Number::New(e, static_cast<double>(marks->second)));
         return o;
       });
+}
+
+Napi::Value Consumer::GroupMetadata(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  rd_kafka_consumer_group_metadata_t* group = rd_kafka_consumer_group_metadata(Live(env));
+  if (group == nullptr) ThrowKafka(env, RD_KAFKA_RESP_ERR__STATE, "the consumer is in no group");
+  void* bytes = nullptr;
+  size_t size = 0;
+  rd_kafka_error_t* e = rd_kafka_consumer_group_metadata_write(group, &bytes, &size);
+  rd_kafka_consumer_group_metadata_destroy(group);
+  if (e != nullptr) {
+    Napi::Error error = MakeError(env, e);
+    rd_kafka_error_destroy(e);
+    throw error;
+  }
+  Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::Copy(env, static_cast<uint8_t*>(bytes), size);
+  rd_kafka_mem_free(nullptr, bytes);
+  return out;
 }
 
 Napi::Value Consumer::Ping(const Napi::CallbackInfo& info) {

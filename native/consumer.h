@@ -61,15 +61,18 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
   Napi::Value Consume(const Napi::CallbackInfo& info);  // (max) -> batch, see Consume()
   // Moves what the callbacks recorded since the last call (rebalances, events) into `out`.
   void TakeCallbackRecords(Napi::Env env, Napi::Object out);
-  Napi::Value SetWaiting(const Napi::CallbackInfo& info);   // (waiting): keep the loop alive
-  Napi::Value Commit(const Napi::CallbackInfo& info);       // (partitions|null, async) -> Promise
-  Napi::Value Seek(const Napi::CallbackInfo& info);         // (partitions, timeoutMs) -> Promise
-  Napi::Value Pause(const Napi::CallbackInfo& info);        // (partitions)
-  Napi::Value Resume(const Napi::CallbackInfo& info);       // (partitions)
-  Napi::Value Position(const Napi::CallbackInfo& info);     // (partitions) -> partitions
-  Napi::Value Committed(const Napi::CallbackInfo& info);    // (partitions, timeoutMs) -> Promise
-  Napi::Value Watermarks(const Napi::CallbackInfo& info);   // (topic, partition, timeoutMs) -> Promise
-  Napi::Value Ping(const Napi::CallbackInfo& info);         // (timeoutMs) -> Promise
+  Napi::Value SetWaiting(const Napi::CallbackInfo& info);  // (waiting): keep the loop alive
+  Napi::Value Commit(const Napi::CallbackInfo& info);      // (partitions|null, async) -> Promise
+  Napi::Value Seek(const Napi::CallbackInfo& info);        // (partitions, timeoutMs) -> Promise
+  Napi::Value Pause(const Napi::CallbackInfo& info);       // (partitions)
+  Napi::Value Resume(const Napi::CallbackInfo& info);      // (partitions)
+  Napi::Value Position(const Napi::CallbackInfo& info);    // (partitions) -> partitions
+  Napi::Value Committed(const Napi::CallbackInfo& info);   // (partitions, timeoutMs) -> Promise
+  Napi::Value Watermarks(const Napi::CallbackInfo& info);  // (topic, partition, timeoutMs) -> Promise
+  Napi::Value Ping(const Napi::CallbackInfo& info);        // (timeoutMs) -> Promise
+  // () -> Buffer: the group's id, generation and member id, serialized for a transactional
+  // producer's sendOffsetsToTransaction.
+  Napi::Value GroupMetadata(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);        // (timeoutMs) -> Promise, leaves the group
   Napi::Value DestroySync(const Napi::CallbackInfo& info);  // process exit: no group leave
 

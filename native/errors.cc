@@ -55,6 +55,14 @@ Napi::Error MakeError(Napi::Env env, rd_kafka_resp_err_t err, const std::string&
   return e;
 }
 
+Napi::Error MakeError(Napi::Env env, const rd_kafka_error_t* error) {
+  const rd_kafka_resp_err_t err = rd_kafka_error_code(error);
+  Napi::Error e = MakeError(env, err, rd_kafka_error_string(error), rd_kafka_error_is_fatal(error) != 0);
+  e.Set("retriable", Napi::Boolean::New(env, rd_kafka_error_is_retriable(error) != 0));
+  e.Set("abortable", Napi::Boolean::New(env, rd_kafka_error_txn_requires_abort(error) != 0));
+  return e;
+}
+
 void ThrowKafka(Napi::Env env, rd_kafka_resp_err_t err, const std::string& message) {
   throw MakeError(env, err, message);
 }

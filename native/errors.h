@@ -17,6 +17,10 @@ bool IsRetriable(rd_kafka_resp_err_t err);
 // with `errno`, `retriable` and `fatal`. lib/errors.ts rewraps it as KafkaError.
 Napi::Error MakeError(Napi::Env env, rd_kafka_resp_err_t err, const std::string& message, bool fatal = false);
 
+// The same for an rd_kafka_error_t (transactions), which also says whether the transaction must
+// be aborted (`abortable`) and whether the producer is unusable (`fatal`).
+Napi::Error MakeError(Napi::Env env, const rd_kafka_error_t* error);
+
 // Throws MakeError(...) as a C++ exception (node-addon-api converts it into a JS throw).
 [[noreturn]] void ThrowKafka(Napi::Env env, rd_kafka_resp_err_t err, const std::string& message);
 

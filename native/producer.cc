@@ -175,6 +175,11 @@ Napi::Function Producer::Define(Napi::Env env) {
                          InstanceMethod<&Producer::Stats>("stats"),
                          InstanceMethod<&Producer::Ping>("ping"),
                          InstanceMethod<&Producer::CloseSync>("closeSync"),
+                         InstanceMethod<&Producer::InitTransactions>("initTransactions"),
+                         InstanceMethod<&Producer::BeginTransaction>("beginTransaction"),
+                         InstanceMethod<&Producer::SendOffsets>("sendOffsetsToTransaction"),
+                         InstanceMethod<&Producer::CommitTransaction>("commitTransaction"),
+                         InstanceMethod<&Producer::AbortTransaction>("abortTransaction"),
                      });
 }
 

@@ -73,6 +73,13 @@ class Producer : public Napi::ObjectWrap<Producer> {
   // ping(timeoutMs): Promise<0>, rejected when no broker answers a metadata request in time
   Napi::Value Ping(const Napi::CallbackInfo& info);
 
+  // Transactions (native/transactions.cc); each returns a promise but beginTransaction.
+  Napi::Value InitTransactions(const Napi::CallbackInfo& info);   // (timeoutMs)
+  Napi::Value BeginTransaction(const Napi::CallbackInfo& info);   // () -> undefined, throws
+  Napi::Value SendOffsets(const Napi::CallbackInfo& info);        // (offsets, groupMetadata, timeoutMs)
+  Napi::Value CommitTransaction(const Napi::CallbackInfo& info);  // (timeoutMs)
+  Napi::Value AbortTransaction(const Napi::CallbackInfo& info);   // (timeoutMs)
+
   static void OnEnvTeardown(void* arg);
   void Release(Napi::Env env);
 

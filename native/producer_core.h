@@ -78,6 +78,17 @@ class ProducerCore {
   // passes (linger is skipped meanwhile); returns the number still unsettled.
   uint64_t Flush(int timeout_ms);
 
+  // Transactions (native/transactions.cc). Any thread but librdkafka's; each returns librdkafka's
+  // error (owned by the caller) or nullptr, and _DESTROY once the producer is closing.
+  rd_kafka_error_t* InitTransactions(int timeout_ms);
+  rd_kafka_error_t* BeginTransaction();
+  rd_kafka_error_t* SendOffsetsToTransaction(const rd_kafka_topic_partition_list_t* offsets,
+                                             const rd_kafka_consumer_group_metadata_t* group, int timeout_ms);
+  // Delivers everything produced in the transaction (the backlog too), then commits.
+  rd_kafka_error_t* CommitTransaction(int timeout_ms);
+  // Fails the backlog (_PURGE_QUEUE), then aborts: librdkafka purges and fails what it holds.
+  rd_kafka_error_t* AbortTransaction(int timeout_ms);
+
   // Any thread but librdkafka's; idempotent. Flushes for at most `flush_timeout_ms`, purges what
   // is left (those messages fail with _PURGE_QUEUE/_PURGE_INFLIGHT, never vanish), stops the
   // poller and destroys the handle.

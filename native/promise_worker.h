@@ -54,6 +54,48 @@ class PromiseWorker : public Napi::AsyncWorker {
   rd_kafka_resp_err_t err_ = RD_KAFKA_RESP_ERR_NO_ERROR;
 };
 
+// The same for librdkafka calls that fail with an rd_kafka_error_t (transactions): the promise
+// rejects with its code, and its retriable, fatal and abortable flags.
+class ErrorWorker : public Napi::AsyncWorker {
+ public:
+  using Run = std::function<rd_kafka_error_t*()>;  // pool thread, no N-API; the error is taken
+
+  static Napi::Promise Start(Napi::Object self, Run run) {
+    auto* w = new ErrorWorker(self, std::move(run));
+    w->Queue();
+    return w->deferred_.Promise();
+  }
+
+  ~ErrorWorker() override {
+    if (error_ != nullptr) rd_kafka_error_destroy(error_);
+  }
+
+  void Execute() override { error_ = run_(); }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    try {
+      if (error_ != nullptr)
+        deferred_.Reject(MakeError(env, error_).Value());
+      else
+        deferred_.Resolve(env.Undefined());
+    } catch (const Napi::Error&) {
+    }
+  }
+
+ private:
+  ErrorWorker(Napi::Object self, Run run)
+      : Napi::AsyncWorker(self.Env(), "turbokafka"),
+        self_(Napi::Persistent(self)),
+        run_(std::move(run)),
+        deferred_(Napi::Promise::Deferred::New(self.Env())) {}
+
+  Napi::ObjectReference self_;
+  Run run_;
+  Napi::Promise::Deferred deferred_;
+  rd_kafka_error_t* error_ = nullptr;
+};
+
 // A timeout argument in ms; anything but a number means 0 (lib/ has validated it).
 inline int TimeoutArg(const Napi::Value& v) { return v.IsNumber() ? v.As<Napi::Number>().Int32Value() : 0; }
 

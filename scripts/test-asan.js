@@ -23,6 +23,7 @@ const TESTS = [
   'test/lifetime.test.ts',
   'test/contract-native.test.ts',
   'test/admin.test.ts',
+  'test/transactions.test.ts',
 ]
 const SANITIZERS = 'address,undefined'
 

@@ -33,6 +33,13 @@ export interface ProducerEngine extends ClientEngine {
   send(topic: string, batch: FlatBatch, count: number, origin: Error): Promise<BatchReport>
   flush(timeoutMs: number): Promise<void>
   stats(): ProducerStats
+  /** Transactions; the Producer keeps their state and calls them only in the right one. */
+  initTransactions(timeoutMs: number): Promise<void>
+  beginTransaction(): void
+  /** `group`: what the consumer engine's groupMetadata() returned. */
+  sendOffsetsToTransaction(offsets: TopicPartitionOffset[], group: unknown, timeoutMs: number): Promise<void>
+  commitTransaction(timeoutMs: number): Promise<void>
+  abortTransaction(timeoutMs: number): Promise<void>
 }
 
 /**
@@ -55,6 +62,8 @@ export interface ConsumerEngine extends ClientEngine {
   position(partitions: TopicPartitionOffset[] | undefined): TopicPartitionPosition[]
   committed(partitions: TopicPartitionOffset[] | undefined, timeoutMs: number): Promise<TopicPartitionPosition[]>
   watermarks(topic: string, partition: number, timeoutMs: number): Promise<{ low: number; high: number }>
+  /** The group membership a transactional producer commits offsets for (opaque to the classes). */
+  groupMetadata(): unknown
 }
 
 /** A topic to create, with every default filled in (-1: the broker's). */

@@ -21,7 +21,7 @@ import { rangeAssigner, roundRobinAssigner } from './assigners'
 import { BatchBuffer, type Entry } from './buffer'
 import { createKafka, reach, within } from './client'
 import { kafkajsConsumerSettings, type ConsumerSettings } from './config'
-import { fromKafkajs } from './errors'
+import { fromKafkajs, transactionsUnavailable } from './errors'
 import { INVALID_OFFSET, OffsetReader } from './offsets'
 
 /** How often a waiting eachBatch checks that kafkajs still runs, and heartbeats. */
@@ -339,6 +339,10 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
 
   watermarks(topic: string, partition: number, timeoutMs: number): Promise<{ low: number; high: number }> {
     return this.#offsets.watermarks(topic, partition, timeoutMs)
+  }
+
+  groupMetadata(): unknown {
+    throw transactionsUnavailable()
   }
 
   async close(timeoutMs: number): Promise<void> {

@@ -39,6 +39,13 @@ function innermost(err: KafkajsErrorLike): KafkajsErrorLike {
   return e
 }
 
+/** What every transactional call answers on the kafkajs engine. */
+export function transactionsUnavailable(): KafkaError {
+  return new KafkaError("transactions are not available on the kafkajs engine; use engine: 'native'", {
+    code: '_NOT_IMPLEMENTED',
+  })
+}
+
 /** A KafkaError for anything kafkajs threw: protocol errors keep Kafka's code under librdkafka's name. */
 export function fromKafkajs(err: unknown): KafkaError {
   if (err instanceof KafkaError) return err

@@ -15,7 +15,7 @@ import { MAX_INT32 } from '../../validate'
 import type { ProducerEngine } from '../contract'
 import { createKafka, partitioner, reach, within } from './client'
 import { kafkajsProducerSettings, type ProducerSettings } from './config'
-import { fromKafkajs } from './errors'
+import { fromKafkajs, transactionsUnavailable } from './errors'
 
 /** One produceBatch call until every message of it is delivered or failed. */
 interface Batch {
@@ -325,6 +325,28 @@ export class KafkajsProducerEngine implements ProducerEngine {
     this.#queue = []
     this.#head = 0
     await this.#producer.disconnect().catch(() => {})
+  }
+
+  // Transactions run on the native engine only: kafkajs sends a transaction's messages through a
+  // transaction object of its own, which this engine's batching queue does not drive.
+  initTransactions(): Promise<void> {
+    return Promise.reject(transactionsUnavailable())
+  }
+
+  beginTransaction(): void {
+    throw transactionsUnavailable()
+  }
+
+  sendOffsetsToTransaction(): Promise<void> {
+    return Promise.reject(transactionsUnavailable())
+  }
+
+  commitTransaction(): Promise<void> {
+    return Promise.reject(transactionsUnavailable())
+  }
+
+  abortTransaction(): Promise<void> {
+    return Promise.reject(transactionsUnavailable())
   }
 
   stats(): ProducerStats {

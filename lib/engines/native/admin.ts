@@ -20,6 +20,7 @@ import { binding, type NativeAdmin, type NativeGroupResult, type TopicPartitionO
 import { KafkaError } from '../../errors'
 import type { TopicPartition } from '../../types'
 import type { AdminEngine, ConfigOp, TopicSpec } from '../contract'
+import { listOffsets } from './admin-offsets'
 import { allLed, inOrder, partitionKey, reachCluster, settleWithin } from '../shared'
 
 /** librdkafka's resource types (rd_kafka_ResourceType_t) and incremental operations. */
@@ -28,17 +29,6 @@ const RESOURCE_NAMES: Record<number, 'topic' | 'broker'> = { 2: 'topic', 4: 'bro
 const OPS = { set: 0, delete: 1, append: 2, subtract: 3 } as const
 /** librdkafka's "no offset" (RD_KAFKA_OFFSET_INVALID), what the consumer reports too. */
 const INVALID_OFFSET = -1001
-
-/** Failures that say nothing about one partition: the request as a whole could not be served. */
-const WHOLE_REQUEST_FAILURES = new Set([
-  '_TIMED_OUT',
-  '_TRANSPORT',
-  '_ALL_BROKERS_DOWN',
-  '_DESTROY',
-  '_STATE',
-  '_NOT_IMPLEMENTED',
-  '_INVALID_ARG',
-])
 
 const errorOf = (e: unknown): KafkaError | undefined => (e === undefined ? undefined : KafkaError.from(e))
 
@@ -236,40 +226,8 @@ export class NativeAdminEngine implements AdminEngine {
     )
   }
 
-  async listOffsets(
-    queries: TopicPartitionOffset[],
-    readCommitted: boolean,
-    timeoutMs: number,
-  ): Promise<ListedOffset[]> {
-    let raw: Raw[]
-    try {
-      raw = (await this.#admin.listOffsets(queries, readCommitted, timeoutMs)) as Raw[]
-    } catch (err) {
-      // One partition without a leader (or that does not exist) fails librdkafka's whole request:
-      // ask for each partition alone, so that only that one carries the error.
-      const error = KafkaError.from(err)
-      if (WHOLE_REQUEST_FAILURES.has(error.code)) throw error
-      if (queries.length === 1)
-        return [{ topic: queries[0]!.topic, partition: queries[0]!.partition, offset: -1, timestamp: -1, error }]
-      return (await Promise.all(queries.map((q) => this.listOffsets([q], readCommitted, timeoutMs)))).flat()
-    }
-    const answers = raw.map((r) =>
-      withError(
-        {
-          topic: r.topic as string,
-          partition: r.partition as number,
-          offset: r.error === undefined ? (r.offset as number) : -1,
-          timestamp: r.error === undefined ? (r.timestamp as number) : -1,
-        },
-        r.error,
-      ),
-    )
-    return inOrder<TopicPartitionOffset, ListedOffset>(queries, answers, tpKey, tpKey, ({ topic, partition }) => ({
-      topic,
-      partition,
-      offset: -1,
-      timestamp: -1,
-    }))
+  listOffsets(queries: TopicPartitionOffset[], readCommitted: boolean, timeoutMs: number): Promise<ListedOffset[]> {
+    return listOffsets(this.#admin, queries, readCommitted, timeoutMs)
   }
 
   async listGroupOffsets(

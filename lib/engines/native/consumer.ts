@@ -233,6 +233,10 @@ export class NativeConsumerEngine implements ConsumerEngine {
     return this.#native.watermarks(topic, partition, timeoutMs)
   }
 
+  groupMetadata(): unknown {
+    return this.#native.groupMetadata()
+  }
+
   close(timeoutMs: number): Promise<void> {
     forget(this.#atExit)
     this.#closing = true

@@ -2,7 +2,14 @@
 import type { EventEmitter } from 'node:events'
 
 import type { FlatBatch } from '../../batch'
-import { binding, nativeConfig, type DispatchCallback, type NativeProducer, type SettledRow } from '../../binding'
+import {
+  binding,
+  nativeConfig,
+  type DispatchCallback,
+  type NativeProducer,
+  type SettledRow,
+  type TopicPartitionOffset,
+} from '../../binding'
 import type { ResolvedProducerConfig } from '../../config'
 import { emitSafely } from '../../emit'
 import { describeErrno, KafkaError } from '../../errors'
@@ -138,6 +145,26 @@ export class NativeProducerEngine implements ProducerEngine {
       await this.#whenIdle()
     })()
     return this.#closing
+  }
+
+  initTransactions(timeoutMs: number): Promise<void> {
+    return this.#native.initTransactions(timeoutMs)
+  }
+
+  beginTransaction(): void {
+    this.#native.beginTransaction()
+  }
+
+  sendOffsetsToTransaction(offsets: TopicPartitionOffset[], group: unknown, timeoutMs: number): Promise<void> {
+    return this.#native.sendOffsetsToTransaction(offsets, group as Buffer, timeoutMs)
+  }
+
+  commitTransaction(timeoutMs: number): Promise<void> {
+    return this.#native.commitTransaction(timeoutMs)
+  }
+
+  abortTransaction(timeoutMs: number): Promise<void> {
+    return this.#native.abortTransaction(timeoutMs)
   }
 
   stats(): ProducerStats {

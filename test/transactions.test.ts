@@ -1,0 +1,109 @@
+// Transactions on the mock cluster (which serves the transactional requests): every call in the
+// wrong state fails with _STATE saying what to call, bad arguments with _INVALID_ARG, a cluster
+// that does not answer with _TIMED_OUT, and a commit and an abort go through. Visibility,
+// fencing and exactly-once under SIGKILL are in test/broker/transactions.test.ts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { Consumer, Producer, type MockCluster } from '../lib/index'
+import { startMock, uniqueTopic } from './helpers'
+
+let cluster: MockCluster
+beforeAll(async () => {
+  cluster = await startMock(3)
+})
+afterAll(async () => {
+  await cluster.close()
+})
+
+const rejection = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+
+describe('Transactions (native engine, mock cluster)', () => {
+  it('refuses every call in the wrong state with _STATE, saying what to call instead', async () => {
+    const topic = uniqueTopic('txn-state')
+    await cluster.createTopic(topic, 1)
+    const plain = new Producer({ 'bootstrap.servers': cluster.bootstrapServers, engine: 'native' })
+    await expect(plain.initTransactions()).rejects.toMatchObject({
+      code: '_STATE',
+      message: "initTransactions: the producer is not transactional (set 'transactional.id')",
+    })
+    expect(() => plain.beginTransaction()).toThrow(/not transactional/)
+    await plain.close()
+
+    const p = new Producer({
+      'bootstrap.servers': cluster.bootstrapServers,
+      'transactional.id': uniqueTopic('txn-id'),
+      engine: 'native',
+    })
+    await expect(p.produceBatch(topic, ['x'])).rejects.toMatchObject({
+      code: '_STATE',
+      message: 'produceBatch: call initTransactions() first',
+    })
+    expect(() => p.beginTransaction()).toThrow('beginTransaction: call initTransactions() first')
+    await expect(p.commitTransaction()).rejects.toMatchObject({ code: '_STATE' })
+    await p.initTransactions({ timeoutMs: 30_000 })
+    await expect(p.initTransactions()).rejects.toMatchObject({ code: '_STATE' })
+    await expect(p.produceBatch(topic, ['x'])).rejects.toMatchObject({
+      message: 'produceBatch: call beginTransaction() first',
+    })
+    await expect(p.abortTransaction()).rejects.toMatchObject({
+      message: 'abortTransaction: call beginTransaction() first',
+    })
+
+    p.beginTransaction()
+    expect(() => p.beginTransaction()).toThrow('beginTransaction: a transaction is open: commit or abort it first')
+    expect((await p.produceBatch(topic, ['a', 'b'])).delivered).toBe(2)
+    await p.commitTransaction()
+    p.beginTransaction()
+    await p.produceBatch(topic, ['c'])
+    await p.abortTransaction()
+    p.beginTransaction() // ready again after an abort
+    await p.abortTransaction()
+    await p.close()
+    expect(() => p.beginTransaction()).toThrow('producer is closed')
+  })
+
+  it('checks sendOffsetsToTransaction arguments before sending', async () => {
+    const p = new Producer({
+      'bootstrap.servers': cluster.bootstrapServers,
+      'transactional.id': uniqueTopic('txn-args'),
+      engine: 'native',
+    })
+    await p.initTransactions()
+    p.beginTransaction()
+    await expect(p.sendOffsetsToTransaction({} as Consumer)).rejects.toMatchObject({
+      code: '_INVALID_ARG',
+      message: 'sendOffsetsToTransaction: expected a turbokafka Consumer',
+    })
+    const consumer = new Consumer({ 'bootstrap.servers': cluster.bootstrapServers, 'group.id': uniqueTopic('g') })
+    await expect(
+      p.sendOffsetsToTransaction(consumer, [{ topic: 't', partition: 0, offset: -3 }]),
+    ).rejects.toMatchObject({
+      code: '_INVALID_ARG',
+      index: undefined,
+      message: expect.stringMatching(/offsets\[0\]\.offset/),
+    })
+    await expect(p.commitTransaction({ timeoutMs: 0 })).rejects.toMatchObject({ code: '_INVALID_ARG' })
+    // No assignment yet: no positions, nothing to send.
+    await p.sendOffsetsToTransaction(consumer)
+    await p.abortTransaction()
+    await Promise.all([p.close(), consumer.close()])
+  })
+
+  it('fails initTransactions with _TIMED_OUT when no broker answers, and lets it be retried', async () => {
+    const p = new Producer({ 'bootstrap.servers': '127.0.0.1:1', 'transactional.id': 'nobody', engine: 'native' })
+    const first = await rejection(p.initTransactions({ timeoutMs: 1000 }))
+    expect(first).toMatchObject({ name: 'KafkaError', code: '_TIMED_OUT', retriable: true, fatal: false })
+    expect(await rejection(p.initTransactions({ timeoutMs: 500 }))).toMatchObject({ code: '_TIMED_OUT' })
+    await p.close(0)
+  })
+
+  it('refuses a transactional producer on the kafkajs engine, naming the key', () => {
+    expect(
+      () => new Producer({ 'bootstrap.servers': cluster.bootstrapServers, 'transactional.id': 'x', engine: 'kafkajs' }),
+    ).toThrow(expect.objectContaining({ code: '_INVALID_ARG', key: 'transactional.id' }))
+  })
+})
