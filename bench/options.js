@@ -9,7 +9,8 @@ class UsageError extends Error {}
 
 const HELP = `usage: npm run bench -- [options]
 
-  --workloads LIST    produce,consume,e2e (default: all three)
+  --workloads LIST    produce,consume,e2e (default: all three), and txn: the transactional
+                      producer against the C baseline doing the same, begin / N messages / commit
   --sizes LIST        value sizes in bytes (default 100,1024); --size N for one
   --messages N        messages per produce or consume trial for the librdkafka engines (default
                       2000000; a quarter of that for values of 1 KiB and more)
@@ -26,6 +27,8 @@ const HELP = `usage: npm run bench -- [options]
                       only does gzip by itself, so its trials are skipped for the others)
   --preset P          turbokafka preset the producer settings start from: throughput (default),
                       latency or durable; the C baseline gets the same librdkafka keys
+  --txn-every LIST    txn: messages per transaction, one trial set each (default 1000,10000,100000;
+                      the first --sizes value)
   --rate R            e2e: messages per second (default 10000)
   --traffic-pattern P e2e: "second:rate,..." steps instead of one --rate (e.g. 0:1000,5:20000)
   --duration S        e2e: seconds of sending per trial (default 10; the first second is warm-up).
@@ -86,6 +89,7 @@ const OPTIONS = {
   repeat: { type: 'string', default: '3' },
   engines: { type: 'string' },
   partitions: { type: 'string', default: '1' },
+  'txn-every': { type: 'string', default: '1000,10000,100000' },
   batch: { type: 'string', default: '10000' },
   inflight: { type: 'string', default: '8' },
   acks: { type: 'string', default: '1' },
@@ -200,6 +204,7 @@ function parseOptions(argv) {
     repeat: positiveInt('repeat', parsed.repeat),
     engines,
     partitions: positiveInt('partitions', parsed.partitions),
+    txnEvery: list(parsed['txn-every']).map((n) => positiveInt('txn-every', n)),
     batch: positiveInt('batch', parsed.batch),
     inflight: positiveInt('inflight', parsed.inflight),
     acks: parsed.acks,

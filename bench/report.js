@@ -18,6 +18,7 @@ const BASELINES = {
   produce: { c: 'vs C producev', 'c-batch': 'vs C produce_batch' },
   consume: { c: 'vs C consumer_poll', 'c-batch': 'vs C consume_batch_queue' },
   e2e: {},
+  txn: { c: 'vs C in transactions' },
 }
 
 const PERCENTILES = ['p50', 'p95', 'p99', 'p999', 'max']
@@ -48,7 +49,7 @@ function workloadTable(workload, summary) {
     ['engine', 'value', 'msg/s', 'MB/s', ...base.map((b) => baselines[b]), 'CPU s / 1M msgs', 'peak RSS MB'],
     summary.map((s) => [
       s.label,
-      `${s.size} B`,
+      s.txnEvery === undefined ? `${s.size} B` : `${s.size} B, ${fmt(s.txnEvery)} per txn`,
       fmt(s.msgPerSec),
       fmt(s.mbPerSec, 1),
       ...base.map((b) => fmt(s.ratios[b], 2)),
@@ -58,7 +59,7 @@ function workloadTable(workload, summary) {
   )
 }
 
-const MARKER = /<!-- table: (\S+) (produce|consume|e2e) -->\n([\s\S]*?)<!-- \/table -->/g
+const MARKER = /<!-- table: (\S+) (produce|consume|e2e|txn) -->\n([\s\S]*?)<!-- \/table -->/g
 
 /**
  * `text` (a Markdown document in `root`) with every marked table made again from its results

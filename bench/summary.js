@@ -14,10 +14,15 @@ const median = (xs) => {
 function summarize(opts, workload, trials) {
   const out = []
   const { engines, baselines } = WORKLOADS[workload]
-  for (const size of opts.sizes) {
+  // The transactional workload compares transaction sizes (at the first message size); the others, message sizes.
+  const groups =
+    workload === 'txn'
+      ? opts.txnEvery.map((every) => ({ size: opts.sizes[0], every }))
+      : opts.sizes.map((size) => ({ size }))
+  for (const { size, every } of groups) {
     const med = {}
     for (const engine of enginesOf(opts, workload)) {
-      const ts = trials.filter((t) => t.engine === engine && t.size === size)
+      const ts = trials.filter((t) => t.engine === engine && t.size === size && t.txnEvery === every)
       if (ts.length === 0) continue
       const m = (f) => median(ts.map(f))
       const count = (t) => t.delivered ?? t.received
@@ -31,6 +36,7 @@ function summarize(opts, workload, trials) {
         cpuSecondsPerMillion: m((t) => (t.cpuSeconds / count(t)) * 1e6),
         peakRssMB: Math.max(...ts.map((t) => t.peakRssMB)),
       }
+      if (every !== undefined) med[engine].txnEvery = every
       if (workload === 'e2e') for (const p of ['p50', 'p95', 'p99', 'p999', 'max']) med[engine][p] = m((t) => t[p])
     }
     for (const s of Object.values(med)) {
@@ -51,9 +57,10 @@ function report(opts, workload, summary, brokerLabel) {
     )
   } else {
     const what =
-      workload === 'produce'
-        ? `Producer, acks=${opts.acks}, delivered (acknowledged) messages per second`
-        : 'Consumer, messages per second read from a pre-filled topic (first message to last)'
+      {
+        produce: `Producer, acks=${opts.acks}, delivered (acknowledged) messages per second`,
+        txn: 'Transactional producer (idempotent, acks=all), committed messages per second (first begin to last commit)',
+      }[workload] ?? 'Consumer, messages per second read from a pre-filled topic (first message to last)'
     console.log(`${what}, median of ${opts.repeat}`)
     const set = Object.entries(opts.consumerSet ?? {})
     if (workload !== 'produce' && set.length > 0)

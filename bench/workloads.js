@@ -46,6 +46,20 @@ const WORKLOADS = {
     },
     baselines: BASELINES.produce,
   },
+  // Transactional producing: begin, --txn-every messages, commit, over and over; idempotent and
+  // acks=all whatever --preset says (transactions require both).
+  txn: {
+    engines: {
+      c: { label: 'C librdkafka, producev in transactions', c: 'producer', mode: 'txn' },
+      native: {
+        label: 'turbokafka produceBatch in transactions',
+        script: 'produce-turbokafka.js',
+        engine: 'native',
+        form: 'array',
+      },
+    },
+    baselines: BASELINES.txn,
+  },
   consume: {
     engines: {
       c: { label: 'C librdkafka, consumer_poll per message', c: 'consumer', mode: 'poll' },
@@ -393,6 +407,49 @@ async function runE2e(ctx) {
   return trials
 }
 
-const RUNNERS = { produce: runProduce, consume: runConsume, e2e: runE2e }
+/** The transactional settings both engines add to the producer's (a fresh transactional.id per trial). */
+function txnConfig(ctx, topic) {
+  const config = { ...producerConfig(ctx.opts), 'enable.idempotence': 'true', acks: 'all' }
+  config['transactional.id'] = `bench-${topic}`
+  return config
+}
+
+async function runTxn(ctx) {
+  const { opts, broker } = ctx
+  const size = opts.sizes[0]
+  const trials = []
+  for (let r = 0; r < opts.repeat; r++) {
+    for (const every of opts.txnEvery) {
+      for (const engine of enginesOf(opts, 'txn')) {
+        const def = WORKLOADS.txn.engines[engine]
+        const messages = Math.max(opts.messages, every)
+        const topic = ctx.topic('txn')
+        await broker.createTopic(topic, opts.partitions)
+        const config = txnConfig(ctx, topic)
+        const result = def.c
+          ? spawnTrial(`txn ${engine}`, ctx.c.file, [
+              ...cProducerArgs(ctx, def.c, topic, messages, size, `txn${every}`).slice(0, 6),
+              ...keyValues(config),
+            ])
+          : nodeTrial(`txn ${engine}`, def.script, {
+              ...producerSpec(ctx, topic, messages, size, def.engine, def.form),
+              preset: 'durable',
+              config,
+              txnEvery: every,
+            })
+        await broker.deleteTopic(topic)
+        if (result.failed > 0 || result.delivered !== messages)
+          throw new Error(`txn ${engine}: ${result.delivered} of ${messages} delivered (${result.firstError})`)
+        const t = { workload: 'txn', engine, size, txnEvery: every, messages, ...result }
+        t.msgPerSec = result.delivered / result.seconds
+        trials.push(t)
+        ctx.step(`txn ${engine} every ${every}: ${fmt(t.msgPerSec)} msg/s committed`)
+      }
+    }
+  }
+  return trials
+}
+
+const RUNNERS = { produce: runProduce, consume: runConsume, e2e: runE2e, txn: runTxn }
 
 module.exports = { WORKLOADS, RUNNERS, PEERS_DIR, peers, peerAvailable, enginesOf, kafkajsLacksCodec }

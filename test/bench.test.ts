@@ -53,9 +53,11 @@ describe('bench traffic patterns', () => {
 })
 
 describe('bench options', () => {
-  it('has defaults that run every workload', () => {
+  it('has defaults that run the produce, consume and end-to-end workloads (transactions on request)', () => {
     const o = parseOptions([])
     expect(o.workloads).toEqual(['produce', 'consume', 'e2e'])
+    expect(o.txnEvery).toEqual([1000, 10000, 100000])
+    expect(parseOptions(['--workloads', 'txn', '--txn-every', '500,2000']).txnEvery).toEqual([500, 2000])
     expect(o.sizes).toEqual([100, 1024])
     expect(parseOptions(['--size', '512']).sizes).toEqual([512])
     // kafkajs is turbokafka's kafkajs engine; kafkajs itself runs only when named.
@@ -303,6 +305,33 @@ describe('bench smoke run (mock cluster, tiny counts)', () => {
     expect(r.stdout).toContain('delivered (acknowledged) messages per second')
     expect(r.stdout).toContain('read from a pre-filled topic')
     expect(r.stdout).toContain('End-to-end latency')
+  })
+
+  it('runs the transactional workload beside the C baseline, per transaction size', { timeout: 120_000 }, () => {
+    const { r, results: out } = runBench(
+      '--workloads txn --txn-every 1000,5000 --messages 10000 --repeat 1 --sizes 100',
+    )
+    expect(r.status, r.stderr).toBe(0)
+    expect(trialCounts(out)).toEqual([
+      ['txn', 'c', 10000],
+      ['txn', 'native', 10000],
+      ['txn', 'c', 10000],
+      ['txn', 'native', 10000],
+    ])
+    expect(out.trials.map((t: { txnEvery: number }) => t.txnEvery)).toEqual([1000, 1000, 5000, 5000])
+    const rows = out.summary.txn.map((s: { engine: string; txnEvery: number; ratios: { c?: number } }) => [
+      s.engine,
+      s.txnEvery,
+      typeof s.ratios.c,
+    ])
+    expect(rows).toEqual([
+      ['c', 1000, 'number'],
+      ['native', 1000, 'number'],
+      ['c', 5000, 'number'],
+      ['native', 5000, 'number'],
+    ])
+    expect(r.stdout).toContain('Transactional producer (idempotent, acks=all), committed messages per second')
+    expect(r.stdout).toContain('100 B, 1,000 per txn')
   })
 
   it(

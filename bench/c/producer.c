@@ -10,6 +10,8 @@
  *                  chunk; librdkafka's fastest enqueue path, without headers or timestamps).
  * mode "fill":     like producev, message i to partition i % partitions, so that every partition
  *                  gets the same count (how the consume benchmark fills its topics).
+ * mode "txn<N>":   like producev, in transactions of N messages each (begin, N producev,
+ *                  commit); needs transactional.id among the settings.
  * key=value pairs are librdkafka configuration, applied as given.
  */
 #include <stdint.h>
@@ -30,13 +32,19 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
   }
 }
 
+static void check_txn(const char *what, rd_kafka_error_t *e) {
+  if (e) die(what, rd_kafka_error_string(e));
+}
+
 int main(int argc, char **argv) {
   if (argc < 6) die("usage", "producer <bootstrap> <topic> <messages> <size> <producev|batch|fill> [key=value ...]");
   const char *bootstrap = argv[1], *topic = argv[2], *mode = argv[5];
   const long count = atol(argv[3]);
   const size_t size = (size_t)atol(argv[4]);
   const int use_batch = strcmp(mode, "batch") == 0, fill = strcmp(mode, "fill") == 0;
-  if (!use_batch && !fill && strcmp(mode, "producev") != 0) die("mode", "must be producev, batch or fill");
+  const long txn_every = strncmp(mode, "txn", 3) == 0 ? atol(mode + 3) : 0;
+  if (!use_batch && !fill && !txn_every && strcmp(mode, "producev") != 0)
+    die("mode", "must be producev, batch, fill or txn<N>");
 
   char err[512];
   rd_kafka_conf_t *conf = conf_from_args(bootstrap, argv, 6, argc);
@@ -52,6 +60,7 @@ int main(int argc, char **argv) {
   if (md->topic_cnt != 1 || md->topics[0].err || md->topics[0].partition_cnt < 1) die("metadata", "topic not found");
   const int partitions = md->topics[0].partition_cnt;
   rd_kafka_metadata_destroy(md);
+  if (txn_every) check_txn("init_transactions", rd_kafka_init_transactions(rk, 60000));
 
   /* Distinct payload memory per message, cycling through as many as one Node batch holds, so the
    * baseline reads the same amount of memory per message as the Node engines do. */
@@ -80,6 +89,7 @@ int main(int argc, char **argv) {
     free(msgs);
   } else {
     for (long i = 0; i < count;) {
+      if (txn_every && i % txn_every == 0) check_txn("begin_transaction", rd_kafka_begin_transaction(rk));
       const int32_t partition = fill ? (int32_t)(i % partitions) : RD_KAFKA_PARTITION_UA;
       rd_kafka_resp_err_t e = rd_kafka_producev(rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(partition),
                                                 RD_KAFKA_V_VALUE(PAYLOAD(i), size), RD_KAFKA_V_END);
@@ -88,7 +98,11 @@ int main(int argc, char **argv) {
         continue;
       }
       if (e) die("producev", rd_kafka_err2str(e));
-      if ((++i & 1023) == 0) rd_kafka_poll(rk, 0);
+      ++i;
+      /* The commit flushes: it returns once every message of the transaction is delivered. */
+      if (txn_every && (i % txn_every == 0 || i == count))
+        check_txn("commit_transaction", rd_kafka_commit_transaction(rk, 60000));
+      else if ((i & 1023) == 0) rd_kafka_poll(rk, 0);
     }
   }
   while (delivered + failed < (uint64_t)count) rd_kafka_poll(rk, 10);

@@ -215,4 +215,13 @@ function runTrial(main) {
   )
 }
 
-module.exports = { produceAll, consumeCounter, consumeUntil, e2eTracker, percentiles, sendOnSchedule, runTrial }
+module.exports = {
+  resources,
+  produceAll,
+  consumeCounter,
+  consumeUntil,
+  e2eTracker,
+  percentiles,
+  sendOnSchedule,
+  runTrial,
+}
