@@ -8,7 +8,7 @@ import tls from 'node:tls'
 import type { ISocketFactory, KafkaConfig, SASLOptions } from 'kafkajs'
 
 import { COMPRESSION_TYPES, type ConfigValue } from '../../config'
-import { invalidArg } from '../../errors'
+import { invalidArg, KafkaError } from '../../errors'
 import { describe, MAX_INT32 } from '../../validate'
 
 /** Settings shared by the kafkajs producer and consumer. */
@@ -268,6 +268,16 @@ function translate<S>(
 
 /** `config` is the merged librdkafka keys (preset, turbokafka's defaults, the user's keys). */
 export function kafkajsProducerSettings(config: Record<string, ConfigValue>): ProducerSettings {
+  if (config['transactional.id'] !== undefined) {
+    const e = new KafkaError(
+      'config "transactional.id": transactions are not available on the kafkajs engine; use engine: \'native\'',
+      {
+        code: '_NOT_IMPLEMENTED',
+      },
+    )
+    e.key = 'transactional.id'
+    throw e
+  }
   // librdkafka's defaults, where the kafkajs engine has a matching behaviour.
   const s = {
     acks: -1,
