@@ -224,7 +224,8 @@ describe('engines.md differences, consumer', () => {
   })
 
   it('rebalancing: native reports revoke in an earlier consumeBatch than the new assign, kafkajs in the same one', async () => {
-    for (const engine of ['native', 'kafkajs'] as const) {
+    /** The consumeBatch call numbers of the first revoke and the last assign while a second member joins. */
+    const split = async (engine: 'native' | 'kafkajs') => {
       const topic = uniqueTopic(`d-rebalance-${engine}`)
       await cluster.createTopic(topic, 2)
       const group = uniqueTopic('g')
@@ -233,20 +234,42 @@ describe('engines.md differences, consumer', () => {
       const events: Array<{ type: RebalanceEvent['type']; call: number }> = []
       a.on('rebalance', (e) => events.push({ type: e.type, call }))
       a.subscribe([topic])
-      await untilAssigned(a, 2)
-      const b = consumerOf(target, engine, group)
-      b.subscribe([topic])
-      for (let end = Date.now() + 30_000; a.assignment().length !== 1 || b.assignment().length !== 1;) {
-        if (Date.now() > end) throw new Error(`${engine}: the group did not split`)
-        call++
-        await Promise.all([a.consumeBatch(10, 100), b.consumeBatch(10, 100)])
+      try {
+        await untilAssigned(a, 2)
+        const b = consumerOf(target, engine, group)
+        b.subscribe([topic])
+        try {
+          for (let end = Date.now() + 30_000; a.assignment().length !== 1 || b.assignment().length !== 1;) {
+            if (Date.now() > end) throw new Error(`${engine}: the group did not split`)
+            call++
+            await Promise.all([a.consumeBatch(10, 100), b.consumeBatch(10, 100)])
+          }
+        } finally {
+          await b.close()
+        }
+      } finally {
+        await a.close()
       }
-      await Promise.all([a.close(), b.close()])
-      const revoke = events.find((e) => e.type === 'revoke')!
-      const reassign = events.filter((e) => e.type === 'assign').at(-1)!
+      return {
+        revoke: events.find((e) => e.type === 'revoke'),
+        reassign: events.filter((e) => e.type === 'assign').at(-1)!,
+      }
+    }
+    for (const engine of ['native', 'kafkajs'] as const) {
+      // The mock coordinator's INVALID_REQUEST to a late kafkajs follower (see pollSettling)
+      // stops a member mid-scenario; that run says nothing about the order asked about, so it runs
+      // again, at most twice more, with a new group.
+      let result
+      for (let attempt = 1; result === undefined; attempt++) {
+        result = await split(engine).catch((err: unknown) => {
+          if (engine !== 'kafkajs' || (err as KafkaError).code !== 'INVALID_REQUEST' || attempt === 3) throw err
+          return undefined
+        })
+      }
+      const { revoke, reassign } = result
       expect(revoke, engine).toBeDefined()
-      if (engine === 'native') expect(revoke.call).toBeLessThan(reassign.call)
-      else expect(revoke.call).toBe(reassign.call)
+      if (engine === 'native') expect(revoke!.call).toBeLessThan(reassign.call)
+      else expect(revoke!.call).toBe(reassign.call)
     }
   })
 
