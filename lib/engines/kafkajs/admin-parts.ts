@@ -113,3 +113,26 @@ export async function configOf(admin: KafkajsAdmin, r: ConfigResource, timeoutMs
     .sort((a, b) => a.name.localeCompare(b.name))
   return { ...r, entries }
 }
+
+/**
+ * kafkajs's per-topic requests (setOffsets, deleteTopicRecords) for `items`, one per topic at once:
+ * `send(topic, [{ partition, offset }])`. The error of each topic that failed, by topic.
+ */
+export async function perTopic(
+  items: TopicPartitionOffset[],
+  send: (topic: string, partitions: Array<{ partition: number; offset: string }>) => Promise<unknown>,
+): Promise<Map<string, KafkaError | undefined>> {
+  const topics = [...new Set(items.map((i) => i.topic))]
+  const outcomes = await each(
+    topics,
+    async (topic) => {
+      const partitions = items
+        .filter((i) => i.topic === topic)
+        .map((i) => ({ partition: i.partition, offset: String(i.offset) }))
+      await send(topic, partitions)
+      return { topic }
+    },
+    (topic) => ({ topic }),
+  )
+  return new Map(outcomes.map((o) => [o.topic, o.error]))
+}

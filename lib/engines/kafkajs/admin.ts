@@ -25,7 +25,7 @@ import { KafkaError } from '../../errors'
 import type { TopicPartition } from '../../types'
 import type { AdminEngine, ConfigOp, TopicSpec } from '../contract'
 import { allLed, partitionKey, settleWithin } from '../shared'
-import { assignmentOf, configOf, each, notImplemented, offsetsOf } from './admin-parts'
+import { assignmentOf, configOf, each, notImplemented, offsetsOf, perTopic } from './admin-parts'
 import { createKafka, reach, within } from './client'
 import { kafkajsAdminSettings } from './config'
 import { fromKafkajs } from './errors'
@@ -263,20 +263,10 @@ export class KafkajsAdminEngine implements AdminEngine {
     offsets: TopicPartitionOffset[],
     timeoutMs: number,
   ): Promise<PartitionOutcome[]> {
-    const topics = [...new Set(offsets.map((o) => o.topic))]
     const admin = await this.#ready(timeoutMs)
-    const outcomes = await each(
-      topics,
-      async (topic) => {
-        const partitions = offsets
-          .filter((o) => o.topic === topic)
-          .map((o) => ({ partition: o.partition, offset: String(o.offset) }))
-        await within(admin.setOffsets({ groupId, topic, partitions }), timeoutMs, 'alterGroupOffsets')
-        return { topic }
-      },
-      (topic) => ({ topic }),
+    const errors = await perTopic(offsets, (topic, partitions) =>
+      within(admin.setOffsets({ groupId, topic, partitions }), timeoutMs, 'alterGroupOffsets'),
     )
-    const errors = new Map(outcomes.map((o) => [o.topic, o.error]))
     return offsets.map(({ topic, partition, offset }) => {
       const error = errors.get(topic)
       return error === undefined ? { topic, partition, offset: offset! } : { topic, partition, offset: offset!, error }
@@ -289,19 +279,9 @@ export class KafkajsAdminEngine implements AdminEngine {
 
   async deleteRecords(items: TopicPartitionOffset[], timeoutMs: number): Promise<PartitionOutcome[]> {
     const admin = await this.#ready(timeoutMs)
-    const topics = [...new Set(items.map((i) => i.topic))]
-    const outcomes = await each(
-      topics,
-      async (topic) => {
-        const partitions = items
-          .filter((i) => i.topic === topic)
-          .map((i) => ({ partition: i.partition, offset: String(i.offset) }))
-        await within(admin.deleteTopicRecords({ topic, partitions }), timeoutMs, 'deleteRecords')
-        return { topic }
-      },
-      (topic) => ({ topic }),
+    const errors = await perTopic(items, (topic, partitions) =>
+      within(admin.deleteTopicRecords({ topic, partitions }), timeoutMs, 'deleteRecords'),
     )
-    const errors = new Map(outcomes.map((o) => [o.topic, o.error]))
     // kafkajs does not say where each log now starts: read it back.
     const starts = await this.listOffsets(
       items.map(({ topic, partition }) => ({ topic, partition, offset: -2 })),
