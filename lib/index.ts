@@ -2,6 +2,7 @@ export { Producer, type ProducerEvents } from './producer'
 export { Consumer, type ConsumerEvents } from './consumer'
 export { Admin, type AdminEvents } from './admin'
 export type * from './admin-types'
+export { runTransactional, type TransactionalLoop, type TransactionalStats } from './transactional'
 export { MockCluster, type MockClusterOptions } from './mock-cluster'
 export { KafkaError, type KafkaErrorOptions } from './errors'
 export {

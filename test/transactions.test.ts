@@ -4,7 +4,7 @@
 // fencing and exactly-once under SIGKILL are in test/broker/transactions.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { Consumer, Producer, type MockCluster } from '../lib/index'
+import { Admin, Consumer, Producer, runTransactional, type MockCluster } from '../lib/index'
 import { startMock, uniqueTopic } from './helpers'
 
 let cluster: MockCluster
@@ -99,6 +99,63 @@ describe('Transactions (native engine, mock cluster)', () => {
     expect(first).toMatchObject({ name: 'KafkaError', code: '_TIMED_OUT', retriable: true, fatal: false })
     expect(await rejection(p.initTransactions({ timeoutMs: 500 }))).toMatchObject({ code: '_TIMED_OUT' })
     await p.close(0)
+  })
+
+  it('runTransactional checks its arguments, and on a failure of process aborts, rewinds to the batch and rejects with it', async () => {
+    const topic = uniqueTopic('txn-loop')
+    await cluster.createTopic(topic, 1)
+    const feeder = new Producer({ 'bootstrap.servers': cluster.bootstrapServers })
+    await feeder.produceBatch(
+      topic,
+      Array.from({ length: 10 }, (_, i) => `m${i}`),
+    )
+    await feeder.close()
+    const group = uniqueTopic('txn-loop-g')
+    const consumer = new Consumer({
+      'bootstrap.servers': cluster.bootstrapServers,
+      'group.id': group,
+      'auto.offset.reset': 'earliest',
+      'enable.auto.commit': false,
+    })
+    const producer = new Producer({
+      'bootstrap.servers': cluster.bootstrapServers,
+      'transactional.id': uniqueTopic('txn-loop-id'),
+    })
+    const process = () => {
+      throw new Error('no')
+    }
+    await expect(runTransactional({ consumer, producer, process, maxBatch: 0 })).rejects.toMatchObject({
+      code: '_INVALID_ARG',
+      message: expect.stringMatching(/^runTransactional: maxBatch must be an integer/),
+    })
+    await expect(runTransactional({ consumer, producer, process: 'x' as never })).rejects.toMatchObject({
+      code: '_INVALID_ARG',
+    })
+    await producer.initTransactions()
+    consumer.subscribe([topic])
+    let seen: number[] = []
+    const err = await runTransactional({
+      consumer,
+      producer,
+      process: (batch) => {
+        seen = batch.map((m) => m.offset)
+        throw new Error('cannot transform')
+      },
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(err).toMatchObject({ message: 'cannot transform' })
+    expect(seen[0]).toBe(0)
+    // Rewound to the batch's start, nothing committed, and the producer ready for a new transaction.
+    expect(consumer.position()).toEqual([{ topic, partition: 0, offset: 0 }])
+    const admin = new Admin({ 'bootstrap.servers': cluster.bootstrapServers })
+    expect(await admin.listGroupOffsets(group, [{ topic, partition: 0 }])).toEqual([
+      { topic, partition: 0, offset: -1001 },
+    ])
+    producer.beginTransaction()
+    await producer.abortTransaction()
+    await Promise.all([admin.close(), consumer.close(), producer.close()])
   })
 
   it('refuses a transactional producer on the kafkajs engine with _NOT_IMPLEMENTED, naming the key', () => {

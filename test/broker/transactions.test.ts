@@ -6,7 +6,7 @@ import path from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { Admin, Consumer, Producer, type ConsumedMessage } from '../../lib/index'
+import { Admin, Consumer, KafkaError, Producer, runTransactional, type ConsumedMessage } from '../../lib/index'
 import { uniqueTopic } from '../helpers'
 import { restartDead, trio, type ClusterInfo } from './clusters'
 
@@ -106,6 +106,82 @@ describe('Transactions on three Apache Kafka brokers', () => {
     expect(() => old.beginTransaction()).toThrow(/fatal error: close it and create a new one/)
     await Promise.all([old.close(), current.close()])
     expect((await readAll(t, 'read_committed', 1)).map((m) => m.value!.toString())).toEqual(['current'])
+  })
+
+  it('runTransactional redoes a batch after a retriable failure, and stops on any other with nothing of it committed', async () => {
+    const input = await topic('rt-in', 2)
+    const output = await topic('rt-out', 2)
+    const feeder = new Producer({ 'bootstrap.servers': cluster.bootstrapServers })
+    const inputs = Array.from({ length: 2000 }, (_, i) => ({ value: `v${i}`, partition: i % 2 }))
+    expect((await feeder.produceBatch(input, inputs)).failed).toBe(0)
+    await feeder.close()
+    const group = uniqueTopic('rt-group')
+    const member = () =>
+      new Consumer({
+        'bootstrap.servers': cluster.bootstrapServers,
+        'group.id': group,
+        'auto.offset.reset': 'earliest',
+        'enable.auto.commit': false,
+        'isolation.level': 'read_committed',
+      })
+    const committed = async () =>
+      (
+        await admin.listGroupOffsets(
+          group,
+          [0, 1].map((partition) => ({ topic: input, partition })),
+        )
+      ).reduce((n, o) => n + Math.max(0, o.offset), 0)
+
+    // First run: the third batch fails once with a retriable error, then the loop goes on.
+    const consumer = member()
+    consumer.subscribe([input])
+    const producer = txnProducer(uniqueTopic('rt-id'))
+    await producer.initTransactions()
+    const stop = new AbortController()
+    let calls = 0
+    const run = runTransactional({
+      consumer,
+      producer,
+      maxBatch: 200,
+      signal: stop.signal,
+      process: (batch) => {
+        if (++calls === 3) throw new KafkaError('simulated timeout', { code: 'REQUEST_TIMED_OUT', retriable: true })
+        return [{ topic: output, messages: batch.map((m) => ({ value: `out:${m.value}`, partition: m.partition })) }]
+      },
+    })
+    for (const until = Date.now() + 60_000; (await committed()) < 1000 && Date.now() < until;)
+      await new Promise((r) => setTimeout(r, 100))
+    stop.abort()
+    const stats = await run
+    expect(stats.aborted).toBe(1)
+    // The group's offsets show a transaction's offsets once its markers are written, a moment
+    // after the commit returned.
+    for (const until = Date.now() + 10_000; (await committed()) !== stats.messages && Date.now() < until;)
+      await new Promise((r) => setTimeout(r, 100))
+    expect(await committed()).toBe(stats.messages)
+
+    // Second run, a new member: processing fails for good on its first batch.
+    await consumer.close()
+    const second = member()
+    second.subscribe([input])
+    const before = await committed()
+    const failure = await runTransactional({
+      consumer: second,
+      producer,
+      process: () => {
+        throw new Error('cannot transform this')
+      },
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(failure).toMatchObject({ message: 'cannot transform this' })
+    expect(await committed()).toBe(before)
+    await Promise.all([second.close(), producer.close()])
+
+    const out = (await readAll(output, 'read_committed', stats.messages)).map((m) => m.value!.toString())
+    expect(new Set(out).size).toBe(out.length)
+    expect(out.length).toBe(stats.messages)
   })
 
   it('processes exactly once through SIGKILLs of the processor and of a broker: one output per input, in order, offsets at the end', async () => {
