@@ -13,9 +13,11 @@ import type { TopicPartitionOffset } from './binding'
 import type { ConfigOp, TopicSpec } from './engines/contract'
 import { invalidArg } from './errors'
 import type { TopicPartition } from './types'
-import { checkInt, describe, MAX_INT32, MAX_MS, MAX_PARTITION } from './validate'
+import { checkInt, describe, MAX_INT32, MAX_PARTITION } from './validate'
 
 export const DEFAULT_ADMIN_TIMEOUT_MS = 30_000
+/** The longest request timeout librdkafka's admin API takes: an hour. */
+const MAX_ADMIN_TIMEOUT_MS = 3_600_000
 /** Kafka's replication factor is an int16. */
 const MAX_REPLICATION = 32_767
 const OPS: ReadonlyArray<ConfigOp['op']> = ['set', 'delete', 'append', 'subtract']
@@ -25,7 +27,7 @@ export function timeoutOf(call: string, options: AdminCallOptions | undefined): 
   if (options !== undefined && (options === null || typeof options !== 'object')) {
     throw invalidArg(`${call}: options must be an object (got ${describe(options)})`)
   }
-  return checkInt(`${call}: timeoutMs`, options?.timeoutMs ?? DEFAULT_ADMIN_TIMEOUT_MS, 1, MAX_MS)
+  return checkInt(`${call}: timeoutMs`, options?.timeoutMs ?? DEFAULT_ADMIN_TIMEOUT_MS, 1, MAX_ADMIN_TIMEOUT_MS)
 }
 
 /** `list` as an array of at least one item; each item an object unless `strings`. */

@@ -1,6 +1,8 @@
 #include "admin.h"
 
+#include <algorithm>
 #include <chrono>
+#include <memory>
 #include <thread>
 
 #include "admin_results.h"
@@ -98,18 +100,22 @@ void Admin::Disconnect() {
 
 void Admin::OnQueueEvent(rd_kafka_t*, void* opaque) {
   Admin* self = static_cast<Admin*>(opaque);
-  if (!self->posted_.exchange(true)) self->tsfn_.NonBlockingCall();
+  // If the call cannot be posted (the environment is going away), let the next event try again.
+  if (!self->posted_.exchange(true) && self->tsfn_.NonBlockingCall() != napi_ok) self->posted_.store(false);
 }
 
 Admin::Request Admin::Begin(Napi::Env env, rd_kafka_admin_op_t op, int timeout_ms, bool validate_only) {
   if (closed_) ThrowKafka(env, RD_KAFKA_RESP_ERR__STATE, "admin is closed");
   rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(rk_, op);
   char errstr[256];
-  const int timeout = timeout_ms > 0 ? timeout_ms : 1;
+  // librdkafka takes at most an hour (lib/admin-checks.ts refuses more).
+  const int timeout = std::min(std::max(timeout_ms, 1), kMaxAdminTimeoutMs);
   rd_kafka_AdminOptions_set_request_timeout(options, timeout, errstr, sizeof(errstr));
   // Topic and partition changes: the broker answers once the controller applied them, so the
-  // topic is usable when the promise settles. Other requests have no operation timeout.
-  rd_kafka_AdminOptions_set_operation_timeout(options, timeout, errstr, sizeof(errstr));
+  // topic is usable when the promise settles; a little below the request timeout, so that the
+  // broker's answer (done or not) arrives before the client gives up. Other requests have none.
+  const int operation = std::max(1, timeout - std::min(timeout / 10, 1000));
+  rd_kafka_AdminOptions_set_operation_timeout(options, operation, errstr, sizeof(errstr));
   if (validate_only) rd_kafka_AdminOptions_set_validate_only(options, 1, errstr, sizeof(errstr));
   const uint64_t id = next_id_++;
   rd_kafka_AdminOptions_set_opaque(options, reinterpret_cast<void*>(static_cast<uintptr_t>(id)));
@@ -117,6 +123,7 @@ Admin::Request Admin::Begin(Napi::Env env, rd_kafka_admin_op_t op, int timeout_m
   Napi::Promise promise = deferred.Promise();
   pending_.emplace(id, deferred);
   Track(env);
+  building_ = Building{id, options, promise};
   return Request{id, options, promise};
 }
 
@@ -148,14 +155,16 @@ void Admin::Drain(Napi::Env env) {
     rd_kafka_event_t* ev = rd_kafka_queue_poll(queue_, 0);
     if (ev == nullptr) break;
     const uint64_t id = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(rd_kafka_event_opaque(ev)));
+    std::unique_ptr<rd_kafka_event_t, void (*)(rd_kafka_event_t*)> owned(ev, rd_kafka_event_destroy);
     auto it = pending_.find(id);
-    if (it != pending_.end()) {
-      Napi::Promise::Deferred deferred = it->second;
-      pending_.erase(it);
+    if (it == pending_.end()) continue;
+    Napi::Promise::Deferred deferred = it->second;
+    pending_.erase(it);
+    SettleAdminResult(env, deferred, ev);
+    try {
       Track(env);
-      SettleAdminResult(env, deferred, ev);
+    } catch (const Napi::Error&) {  // teardown: nothing to keep alive any more
     }
-    rd_kafka_event_destroy(ev);
   }
 }
 

@@ -23,6 +23,9 @@ namespace turbokafka {
 
 class Admin;
 
+// The longest request timeout librdkafka's admin options take (an hour).
+constexpr int kMaxAdminTimeoutMs = 3600000;
+
 // What the thread-safe function's calls reach. It lives until the function finalizes, after its
 // last queued call, so a call queued just before the Admin went away finds `owner` null.
 struct AdminBridge {
@@ -51,6 +54,23 @@ class Admin : public Napi::ObjectWrap<Admin> {
   Request Begin(Napi::Env env, rd_kafka_admin_op_t op, int timeout_ms, bool validate_only = false);
   rd_kafka_t* Handle() const { return rk_; }
   rd_kafka_queue_t* Queue() const { return queue_; }
+  // The request under construction has been sent or refused (its options destroyed).
+  void Sent() { building_ = Building{}; }
+  // Runs a request method's `body`; a throw after Begin (an argument librdkafka cannot take)
+  // rejects the request's promise with _INVALID_ARG instead of leaving it pending for ever.
+  template <typename Fn>
+  Napi::Value Guarded(Napi::Env env, Fn body) {
+    try {
+      return body();
+    } catch (const Napi::Error& e) {
+      if (building_.options == nullptr) throw;
+      rd_kafka_AdminOptions_destroy(building_.options);
+      Request r{building_.id, nullptr, building_.promise};
+      building_ = Building{};
+      Fail(env, r, RD_KAFKA_RESP_ERR__INVALID_ARG, e.Message());
+      return r.promise;
+    }
+  }
   // Rejects request `r` at once (a request librdkafka would not take, or one this build lacks).
   void Fail(Napi::Env env, const Request& r, rd_kafka_resp_err_t err, const std::string& message);
   // JS thread: settles the requests whose results arrived.
@@ -90,6 +110,11 @@ class Admin : public Napi::ObjectWrap<Admin> {
   bool released_ = false;
   bool closed_ = false;
   bool held_ = false;  // Track holds a reference
+  struct Building {
+    uint64_t id = 0;
+    rd_kafka_AdminOptions_t* options = nullptr;  // set by Begin until Sent
+    Napi::Promise promise;
+  } building_;
   uint64_t next_id_ = 1;
   std::unordered_map<uint64_t, Napi::Promise::Deferred> pending_;
   // Pool workers (listTopics) still using the handle; its destruction waits for them.

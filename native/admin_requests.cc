@@ -48,12 +48,14 @@ template <typename Fn>
 Napi::Value Send(Admin* admin, const Admin::Request& r, Fn send) {
   send(admin->Handle(), r.options, admin->Queue());
   rd_kafka_AdminOptions_destroy(r.options);
+  admin->Sent();
   return r.promise;
 }
 
 // Rejects a request at once with `_INVALID_ARG` (what librdkafka refused while building it).
 Napi::Value Refuse(Napi::Env env, Admin* admin, const Admin::Request& r, const std::string& why) {
   rd_kafka_AdminOptions_destroy(r.options);
+  admin->Sent();
   admin->Fail(env, r, RD_KAFKA_RESP_ERR__INVALID_ARG, why);
   return r.promise;
 }
@@ -62,6 +64,7 @@ Napi::Value Refuse(Napi::Env env, Admin* admin, const Admin::Request& r, const s
 Napi::Value TooOld(Napi::Env env, Admin* admin, const Admin::Request& r, const char* what,
                    const char* since) {
   rd_kafka_AdminOptions_destroy(r.options);
+  admin->Sent();
   admin->Fail(
       env, r, RD_KAFKA_RESP_ERR__NOT_IMPLEMENTED,
       std::string(what) + " needs librdkafka >= " + since + "; this build links " + rd_kafka_version_str());
@@ -72,58 +75,64 @@ Napi::Value TooOld(Napi::Env env, Admin* admin, const Admin::Request& r, const c
 }  // namespace
 
 Napi::Value Admin::CreateTopics(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Request r = Begin(env, RD_KAFKA_ADMIN_OP_CREATETOPICS, TimeoutArg(info[2]), info[1].ToBoolean());
-  Napi::Array items = info[0].As<Napi::Array>();
-  Owned<rd_kafka_NewTopic_t> topics(rd_kafka_NewTopic_destroy_array);
-  char errstr[512];
-  for (uint32_t i = 0; i < items.Length(); i++) {
-    Napi::Object item = items.Get(i).As<Napi::Object>();
-    const std::string name = Str(item, "topic");
-    rd_kafka_NewTopic_t* t = rd_kafka_NewTopic_new(name.c_str(), Int(item, "partitions"),
-                                                   Int(item, "replicationFactor"), errstr, sizeof(errstr));
-    if (t == nullptr) return Refuse(env, this, r, "topics[" + std::to_string(i) + "]: " + errstr);
-    topics.items.push_back(t);
-    Napi::Array config = item.Get("config").As<Napi::Array>();
-    for (uint32_t j = 0; j < config.Length(); j++) {
-      Napi::Array kv = config.Get(j).As<Napi::Array>();
-      const std::string key = kv.Get(0u).As<Napi::String>().Utf8Value();
-      const std::string value = kv.Get(1u).As<Napi::String>().Utf8Value();
-      if (rd_kafka_NewTopic_set_config(t, key.c_str(), value.c_str()))
-        return Refuse(env, this, r, "topics[" + std::to_string(i) + "].config: " + key);
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    Request r = Begin(env, RD_KAFKA_ADMIN_OP_CREATETOPICS, TimeoutArg(info[2]), info[1].ToBoolean());
+    Napi::Array items = info[0].As<Napi::Array>();
+    Owned<rd_kafka_NewTopic_t> topics(rd_kafka_NewTopic_destroy_array);
+    char errstr[512];
+    for (uint32_t i = 0; i < items.Length(); i++) {
+      Napi::Object item = items.Get(i).As<Napi::Object>();
+      const std::string name = Str(item, "topic");
+      rd_kafka_NewTopic_t* t = rd_kafka_NewTopic_new(name.c_str(), Int(item, "partitions"),
+                                                     Int(item, "replicationFactor"), errstr, sizeof(errstr));
+      if (t == nullptr) return Refuse(env, this, r, "topics[" + std::to_string(i) + "]: " + errstr);
+      topics.items.push_back(t);
+      Napi::Array config = item.Get("config").As<Napi::Array>();
+      for (uint32_t j = 0; j < config.Length(); j++) {
+        Napi::Array kv = config.Get(j).As<Napi::Array>();
+        const std::string key = kv.Get(0u).As<Napi::String>().Utf8Value();
+        const std::string value = kv.Get(1u).As<Napi::String>().Utf8Value();
+        if (rd_kafka_NewTopic_set_config(t, key.c_str(), value.c_str()))
+          return Refuse(env, this, r, "topics[" + std::to_string(i) + "].config: " + key);
+      }
     }
-  }
-  return Send(this, r, [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-    rd_kafka_CreateTopics(rk, topics.items.data(), topics.items.size(), o, q);
+    return Send(this, r, [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+      rd_kafka_CreateTopics(rk, topics.items.data(), topics.items.size(), o, q);
+    });
   });
 }
 
 Napi::Value Admin::DeleteTopics(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Request r = Begin(env, RD_KAFKA_ADMIN_OP_DELETETOPICS, TimeoutArg(info[1]));
-  Owned<rd_kafka_DeleteTopic_t> topics(rd_kafka_DeleteTopic_destroy_array);
-  for (const std::string& name : Strings(info[0]))
-    topics.items.push_back(rd_kafka_DeleteTopic_new(name.c_str()));
-  return Send(this, r, [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-    rd_kafka_DeleteTopics(rk, topics.items.data(), topics.items.size(), o, q);
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    Request r = Begin(env, RD_KAFKA_ADMIN_OP_DELETETOPICS, TimeoutArg(info[1]));
+    Owned<rd_kafka_DeleteTopic_t> topics(rd_kafka_DeleteTopic_destroy_array);
+    for (const std::string& name : Strings(info[0]))
+      topics.items.push_back(rd_kafka_DeleteTopic_new(name.c_str()));
+    return Send(this, r, [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+      rd_kafka_DeleteTopics(rk, topics.items.data(), topics.items.size(), o, q);
+    });
   });
 }
 
 Napi::Value Admin::CreatePartitions(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Request r = Begin(env, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, TimeoutArg(info[2]), info[1].ToBoolean());
-  Napi::Array items = info[0].As<Napi::Array>();
-  Owned<rd_kafka_NewPartitions_t> parts(rd_kafka_NewPartitions_destroy_array);
-  char errstr[512];
-  for (uint32_t i = 0; i < items.Length(); i++) {
-    Napi::Object item = items.Get(i).As<Napi::Object>();
-    rd_kafka_NewPartitions_t* p = rd_kafka_NewPartitions_new(
-        Str(item, "topic").c_str(), static_cast<size_t>(Int(item, "count")), errstr, sizeof(errstr));
-    if (p == nullptr) return Refuse(env, this, r, "partitions[" + std::to_string(i) + "]: " + errstr);
-    parts.items.push_back(p);
-  }
-  return Send(this, r, [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-    rd_kafka_CreatePartitions(rk, parts.items.data(), parts.items.size(), o, q);
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    Request r = Begin(env, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, TimeoutArg(info[2]), info[1].ToBoolean());
+    Napi::Array items = info[0].As<Napi::Array>();
+    Owned<rd_kafka_NewPartitions_t> parts(rd_kafka_NewPartitions_destroy_array);
+    char errstr[512];
+    for (uint32_t i = 0; i < items.Length(); i++) {
+      Napi::Object item = items.Get(i).As<Napi::Object>();
+      rd_kafka_NewPartitions_t* p = rd_kafka_NewPartitions_new(
+          Str(item, "topic").c_str(), static_cast<size_t>(Int(item, "count")), errstr, sizeof(errstr));
+      if (p == nullptr) return Refuse(env, this, r, "partitions[" + std::to_string(i) + "]: " + errstr);
+      parts.items.push_back(p);
+    }
+    return Send(this, r, [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+      rd_kafka_CreatePartitions(rk, parts.items.data(), parts.items.size(), o, q);
+    });
   });
 }
 
@@ -156,76 +165,89 @@ Napi::Value Admin::ListTopics(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Admin::DescribeTopics(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
 #if TURBOKAFKA_ADMIN_2_3
-  Request r = Begin(env, RD_KAFKA_ADMIN_OP_DESCRIBETOPICS, TimeoutArg(info[1]));
-  const std::vector<std::string> names = Strings(info[0]);
-  std::vector<const char*> ptrs = Pointers(names);
-  rd_kafka_TopicCollection_t* topics = rd_kafka_TopicCollection_of_topic_names(ptrs.data(), ptrs.size());
-  Napi::Value promise = Send(this, r, [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-    rd_kafka_DescribeTopics(rk, topics, o, q);
-  });
-  rd_kafka_TopicCollection_destroy(topics);
-  return promise;
+    Request r = Begin(env, RD_KAFKA_ADMIN_OP_DESCRIBETOPICS, TimeoutArg(info[1]));
+    const std::vector<std::string> names = Strings(info[0]);
+    std::vector<const char*> ptrs = Pointers(names);
+    rd_kafka_TopicCollection_t* topics = rd_kafka_TopicCollection_of_topic_names(ptrs.data(), ptrs.size());
+    Napi::Value promise = Send(this, r, [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+      rd_kafka_DescribeTopics(rk, topics, o, q);
+    });
+    rd_kafka_TopicCollection_destroy(topics);
+    return promise;
 #else
-  return TooOld(env, this, Begin(env, RD_KAFKA_ADMIN_OP_ANY, TimeoutArg(info[1])), "describeTopics", "2.3");
+    return TooOld(env, this, Begin(env, RD_KAFKA_ADMIN_OP_ANY, TimeoutArg(info[1])), "describeTopics", "2.3");
 #endif
+  });
 }
 
 Napi::Value Admin::DescribeCluster(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
 #if TURBOKAFKA_ADMIN_2_3
-  Request r = Begin(env, RD_KAFKA_ADMIN_OP_DESCRIBECLUSTER, TimeoutArg(info[0]));
-  return Send(this, r, [](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-    rd_kafka_DescribeCluster(rk, o, q);
-  });
+    Request r = Begin(env, RD_KAFKA_ADMIN_OP_DESCRIBECLUSTER, TimeoutArg(info[0]));
+    return Send(this, r, [](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+      rd_kafka_DescribeCluster(rk, o, q);
+    });
 #else
-  return TooOld(env, this, Begin(env, RD_KAFKA_ADMIN_OP_ANY, TimeoutArg(info[0])), "describeCluster", "2.3");
+    return TooOld(env, this, Begin(env, RD_KAFKA_ADMIN_OP_ANY, TimeoutArg(info[0])), "describeCluster", "2.3");
 #endif
+  });
 }
 
 Napi::Value Admin::ListGroups(const Napi::CallbackInfo& info) {
-  Request r = Begin(info.Env(), RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, TimeoutArg(info[0]));
-  return Send(this, r, [](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-    rd_kafka_ListConsumerGroups(rk, o, q);
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    Request r = Begin(info.Env(), RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, TimeoutArg(info[0]));
+    return Send(this, r, [](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+      rd_kafka_ListConsumerGroups(rk, o, q);
+    });
   });
 }
 
 Napi::Value Admin::DescribeGroups(const Napi::CallbackInfo& info) {
-  Request r = Begin(info.Env(), RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, TimeoutArg(info[1]));
-  const std::vector<std::string> ids = Strings(info[0]);
-  std::vector<const char*> ptrs = Pointers(ids);
-  return Send(this, r, [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-    rd_kafka_DescribeConsumerGroups(rk, ptrs.data(), ptrs.size(), o, q);
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    Request r = Begin(info.Env(), RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, TimeoutArg(info[1]));
+    const std::vector<std::string> ids = Strings(info[0]);
+    std::vector<const char*> ptrs = Pointers(ids);
+    return Send(this, r, [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+      rd_kafka_DescribeConsumerGroups(rk, ptrs.data(), ptrs.size(), o, q);
+    });
   });
 }
 
 Napi::Value Admin::DeleteGroups(const Napi::CallbackInfo& info) {
-  Request r = Begin(info.Env(), RD_KAFKA_ADMIN_OP_DELETEGROUPS, TimeoutArg(info[1]));
-  Owned<rd_kafka_DeleteGroup_t> groups(rd_kafka_DeleteGroup_destroy_array);
-  for (const std::string& id : Strings(info[0])) groups.items.push_back(rd_kafka_DeleteGroup_new(id.c_str()));
-  return Send(this, r, [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-    rd_kafka_DeleteGroups(rk, groups.items.data(), groups.items.size(), o, q);
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    Request r = Begin(info.Env(), RD_KAFKA_ADMIN_OP_DELETEGROUPS, TimeoutArg(info[1]));
+    Owned<rd_kafka_DeleteGroup_t> groups(rd_kafka_DeleteGroup_destroy_array);
+    for (const std::string& id : Strings(info[0]))
+      groups.items.push_back(rd_kafka_DeleteGroup_new(id.c_str()));
+    return Send(this, r, [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+      rd_kafka_DeleteGroups(rk, groups.items.data(), groups.items.size(), o, q);
+    });
   });
 }
 
 Napi::Value Admin::ListOffsets(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
 #if TURBOKAFKA_ADMIN_2_3
-  Request r = Begin(env, RD_KAFKA_ADMIN_OP_LISTOFFSETS, TimeoutArg(info[2]));
-  // Each partition's offset field holds what to look up: -2 earliest, -1 latest, or a timestamp.
-  PartitionListPtr list(ToPartitionList(env, info[0]));
-  if (info[1].ToBoolean()) {
-    if (rd_kafka_error_t* e =
-            rd_kafka_AdminOptions_set_isolation_level(r.options, RD_KAFKA_ISOLATION_LEVEL_READ_COMMITTED))
-      rd_kafka_error_destroy(e);
-  }
-  return Send(this, r, [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-    rd_kafka_ListOffsets(rk, list.list, o, q);
-  });
+    Request r = Begin(env, RD_KAFKA_ADMIN_OP_LISTOFFSETS, TimeoutArg(info[2]));
+    // Each partition's offset field holds what to look up: -2 earliest, -1 latest, or a timestamp.
+    PartitionListPtr list(ToPartitionList(env, info[0]));
+    if (info[1].ToBoolean()) {
+      if (rd_kafka_error_t* e =
+              rd_kafka_AdminOptions_set_isolation_level(r.options, RD_KAFKA_ISOLATION_LEVEL_READ_COMMITTED))
+        rd_kafka_error_destroy(e);
+    }
+    return Send(this, r, [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+      rd_kafka_ListOffsets(rk, list.list, o, q);
+    });
 #else
-  return TooOld(env, this, Begin(env, RD_KAFKA_ADMIN_OP_ANY, TimeoutArg(info[2])), "listOffsets", "2.3");
+    return TooOld(env, this, Begin(env, RD_KAFKA_ADMIN_OP_ANY, TimeoutArg(info[2])), "listOffsets", "2.3");
 #endif
+  });
 }
 
 namespace {
@@ -244,92 +266,107 @@ Napi::Value OneGroupRequest(Admin* admin, const Admin::Request& r, T* request, v
 }  // namespace
 
 Napi::Value Admin::GroupOffsets(const Napi::CallbackInfo& info) {
-  // (what: 'list' | 'alter' | 'delete', group, partitions | null, timeoutMs): one group at a time,
-  // as librdkafka takes them.
-  Napi::Env env = info.Env();
-  const std::string what = info[0].As<Napi::String>().Utf8Value();
-  const std::string group = info[1].As<Napi::String>().Utf8Value();
-  const int timeout = TimeoutArg(info[3]);
-  PartitionListPtr list(info[2].IsNull() ? nullptr : ToPartitionList(env, info[2]));
-  if (what == "list") {
-    Request r = Begin(env, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout);
-    return OneGroupRequest(this, r, rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), list.list),
-                           rd_kafka_ListConsumerGroupOffsets_destroy_array,
-                           rd_kafka_ListConsumerGroupOffsets);
-  }
-  if (what == "alter") {
-    Request r = Begin(env, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, timeout);
-    return OneGroupRequest(this, r, rd_kafka_AlterConsumerGroupOffsets_new(group.c_str(), list.list),
-                           rd_kafka_AlterConsumerGroupOffsets_destroy_array,
-                           rd_kafka_AlterConsumerGroupOffsets);
-  }
-  Request r = Begin(env, RD_KAFKA_ADMIN_OP_DELETECONSUMERGROUPOFFSETS, timeout);
-  return OneGroupRequest(this, r, rd_kafka_DeleteConsumerGroupOffsets_new(group.c_str(), list.list),
-                         rd_kafka_DeleteConsumerGroupOffsets_destroy_array,
-                         rd_kafka_DeleteConsumerGroupOffsets);
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    // (what: 'list' | 'alter' | 'delete', group, partitions | null, timeoutMs): one group at a time,
+    // as librdkafka takes them.
+    Napi::Env env = info.Env();
+    const std::string what = info[0].As<Napi::String>().Utf8Value();
+    const std::string group = info[1].As<Napi::String>().Utf8Value();
+    const int timeout = TimeoutArg(info[3]);
+    PartitionListPtr list(info[2].IsNull() ? nullptr : ToPartitionList(env, info[2]));
+    if (what != "list" && list.list == nullptr) throw Napi::TypeError::New(env, "partitions");
+    if (what == "list") {
+      Request r = Begin(env, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout);
+      return OneGroupRequest(this, r, rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), list.list),
+                             rd_kafka_ListConsumerGroupOffsets_destroy_array,
+                             rd_kafka_ListConsumerGroupOffsets);
+    }
+    if (what == "alter") {
+      Request r = Begin(env, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, timeout);
+      return OneGroupRequest(this, r, rd_kafka_AlterConsumerGroupOffsets_new(group.c_str(), list.list),
+                             rd_kafka_AlterConsumerGroupOffsets_destroy_array,
+                             rd_kafka_AlterConsumerGroupOffsets);
+    }
+    Request r = Begin(env, RD_KAFKA_ADMIN_OP_DELETECONSUMERGROUPOFFSETS, timeout);
+    return OneGroupRequest(this, r, rd_kafka_DeleteConsumerGroupOffsets_new(group.c_str(), list.list),
+                           rd_kafka_DeleteConsumerGroupOffsets_destroy_array,
+                           rd_kafka_DeleteConsumerGroupOffsets);
+  });
 }
 
 Napi::Value Admin::DeleteRecords(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Request r = Begin(env, RD_KAFKA_ADMIN_OP_DELETERECORDS, TimeoutArg(info[1]));
-  PartitionListPtr list(ToPartitionList(env, info[0]));
-  Owned<rd_kafka_DeleteRecords_t> records(rd_kafka_DeleteRecords_destroy_array);
-  records.items.push_back(rd_kafka_DeleteRecords_new(list.list));
-  return Send(this, r, [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-    rd_kafka_DeleteRecords(rk, records.items.data(), 1, o, q);
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    Request r = Begin(env, RD_KAFKA_ADMIN_OP_DELETERECORDS, TimeoutArg(info[1]));
+    PartitionListPtr list(ToPartitionList(env, info[0]));
+    Owned<rd_kafka_DeleteRecords_t> records(rd_kafka_DeleteRecords_destroy_array);
+    records.items.push_back(rd_kafka_DeleteRecords_new(list.list));
+    return Send(this, r, [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+      rd_kafka_DeleteRecords(rk, records.items.data(), 1, o, q);
+    });
   });
 }
 
 Napi::Value Admin::DescribeConfigs(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Request r = Begin(env, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, TimeoutArg(info[1]));
-  Napi::Array items = info[0].As<Napi::Array>();
-  Owned<rd_kafka_ConfigResource_t> resources(rd_kafka_ConfigResource_destroy_array);
-  for (uint32_t i = 0; i < items.Length(); i++) {
-    Napi::Object item = items.Get(i).As<Napi::Object>();
-    resources.items.push_back(rd_kafka_ConfigResource_new(
-        static_cast<rd_kafka_ResourceType_t>(Int(item, "type")), Str(item, "name").c_str()));
-  }
-  return Send(this, r, [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-    rd_kafka_DescribeConfigs(rk, resources.items.data(), resources.items.size(), o, q);
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    Request r = Begin(env, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, TimeoutArg(info[1]));
+    Napi::Array items = info[0].As<Napi::Array>();
+    Owned<rd_kafka_ConfigResource_t> resources(rd_kafka_ConfigResource_destroy_array);
+    for (uint32_t i = 0; i < items.Length(); i++) {
+      Napi::Object item = items.Get(i).As<Napi::Object>();
+      rd_kafka_ConfigResource_t* res = rd_kafka_ConfigResource_new(
+          static_cast<rd_kafka_ResourceType_t>(Int(item, "type")), Str(item, "name").c_str());
+      if (res == nullptr)
+        return Refuse(env, this, r, "resources[" + std::to_string(i) + "]: refused by librdkafka");
+      resources.items.push_back(res);
+    }
+    return Send(this, r, [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+      rd_kafka_DescribeConfigs(rk, resources.items.data(), resources.items.size(), o, q);
+    });
   });
 }
 
 Napi::Value Admin::AlterConfigs(const Napi::CallbackInfo& info) {
-  // resources: [{ type, name, ops: [[name, op (0 set, 1 delete, 2 append, 3 subtract), value|null]] }]
-  Napi::Env env = info.Env();
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    // resources: [{ type, name, ops: [[name, op (0 set, 1 delete, 2 append, 3 subtract), value|null]] }]
+    Napi::Env env = info.Env();
 #if TURBOKAFKA_ADMIN_2_2
-  Request r = Begin(env, RD_KAFKA_ADMIN_OP_INCREMENTALALTERCONFIGS, TimeoutArg(info[2]), info[1].ToBoolean());
-  Napi::Array items = info[0].As<Napi::Array>();
-  Owned<rd_kafka_ConfigResource_t> resources(rd_kafka_ConfigResource_destroy_array);
-  for (uint32_t i = 0; i < items.Length(); i++) {
-    Napi::Object item = items.Get(i).As<Napi::Object>();
-    rd_kafka_ConfigResource_t* res = rd_kafka_ConfigResource_new(
-        static_cast<rd_kafka_ResourceType_t>(Int(item, "type")), Str(item, "name").c_str());
-    resources.items.push_back(res);
-    Napi::Array ops = item.Get("ops").As<Napi::Array>();
-    for (uint32_t j = 0; j < ops.Length(); j++) {
-      Napi::Array op = ops.Get(j).As<Napi::Array>();
-      const std::string name = op.Get(0u).As<Napi::String>().Utf8Value();
-      Napi::Value v = op.Get(2u);
-      const std::string value = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
-      rd_kafka_error_t* e = rd_kafka_ConfigResource_add_incremental_config(
-          res, name.c_str(),
-          static_cast<rd_kafka_AlterConfigOpType_t>(op.Get(1u).As<Napi::Number>().Int32Value()),
-          v.IsString() ? value.c_str() : nullptr);
-      if (e != nullptr) {
-        const std::string why = rd_kafka_error_string(e);
-        rd_kafka_error_destroy(e);
-        return Refuse(env, this, r, "resources[" + std::to_string(i) + "]." + name + ": " + why);
+    Request r =
+        Begin(env, RD_KAFKA_ADMIN_OP_INCREMENTALALTERCONFIGS, TimeoutArg(info[2]), info[1].ToBoolean());
+    Napi::Array items = info[0].As<Napi::Array>();
+    Owned<rd_kafka_ConfigResource_t> resources(rd_kafka_ConfigResource_destroy_array);
+    for (uint32_t i = 0; i < items.Length(); i++) {
+      Napi::Object item = items.Get(i).As<Napi::Object>();
+      rd_kafka_ConfigResource_t* res = rd_kafka_ConfigResource_new(
+          static_cast<rd_kafka_ResourceType_t>(Int(item, "type")), Str(item, "name").c_str());
+      if (res == nullptr)
+        return Refuse(env, this, r, "resources[" + std::to_string(i) + "]: refused by librdkafka");
+      resources.items.push_back(res);
+      Napi::Array ops = item.Get("ops").As<Napi::Array>();
+      for (uint32_t j = 0; j < ops.Length(); j++) {
+        Napi::Array op = ops.Get(j).As<Napi::Array>();
+        const std::string name = op.Get(0u).As<Napi::String>().Utf8Value();
+        Napi::Value v = op.Get(2u);
+        const std::string value = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
+        rd_kafka_error_t* e = rd_kafka_ConfigResource_add_incremental_config(
+            res, name.c_str(),
+            static_cast<rd_kafka_AlterConfigOpType_t>(op.Get(1u).As<Napi::Number>().Int32Value()),
+            v.IsString() ? value.c_str() : nullptr);
+        if (e != nullptr) {
+          const std::string why = rd_kafka_error_string(e);
+          rd_kafka_error_destroy(e);
+          return Refuse(env, this, r, "resources[" + std::to_string(i) + "]." + name + ": " + why);
+        }
       }
     }
-  }
-  return Send(this, r, [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-    rd_kafka_IncrementalAlterConfigs(rk, resources.items.data(), resources.items.size(), o, q);
-  });
+    return Send(this, r, [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+      rd_kafka_IncrementalAlterConfigs(rk, resources.items.data(), resources.items.size(), o, q);
+    });
 #else
-  return TooOld(env, this, Begin(env, RD_KAFKA_ADMIN_OP_ANY, TimeoutArg(info[2])), "alterConfigs", "2.2");
+    return TooOld(env, this, Begin(env, RD_KAFKA_ADMIN_OP_ANY, TimeoutArg(info[2])), "alterConfigs", "2.2");
 #endif
+  });
 }
 
 }  // namespace turbokafka

@@ -302,6 +302,7 @@ Napi::Value OffsetInfos(Napi::Env env, const rd_kafka_ListOffsets_result_t* resu
 
 void SettleAdminResult(Napi::Env env, Napi::Promise::Deferred deferred, rd_kafka_event_t* ev) {
   // A worker thread may be tearing down: settling then fails, and nobody is left to tell.
+  // Anything else that fails while reading the answer rejects the promise with what it was.
   try {
     if (rd_kafka_resp_err_t err = rd_kafka_event_error(ev)) {
       const char* why = rd_kafka_event_error_string(ev);
@@ -309,7 +310,12 @@ void SettleAdminResult(Napi::Env env, Napi::Promise::Deferred deferred, rd_kafka
     } else {
       deferred.Resolve(Convert(env, ev));
     }
-  } catch (const Napi::Error&) {
+  } catch (const std::exception& e) {
+    try {
+      deferred.Reject(
+          MakeError(env, RD_KAFKA_RESP_ERR__FAIL, std::string("reading the answer: ") + e.what()).Value());
+    } catch (const std::exception&) {
+    }
   }
 }
 

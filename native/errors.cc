@@ -58,7 +58,9 @@ Napi::Error MakeError(Napi::Env env, rd_kafka_resp_err_t err, const std::string&
 Napi::Error MakeError(Napi::Env env, const rd_kafka_error_t* error) {
   const rd_kafka_resp_err_t err = rd_kafka_error_code(error);
   Napi::Error e = MakeError(env, err, rd_kafka_error_string(error), rd_kafka_error_is_fatal(error) != 0);
-  e.Set("retriable", Napi::Boolean::New(env, rd_kafka_error_is_retriable(error) != 0));
+  // A timeout of this client's own making (rd_kafka_error_new) carries no flags: it is retriable.
+  const bool retriable = rd_kafka_error_is_retriable(error) != 0 || err == RD_KAFKA_RESP_ERR__TIMED_OUT;
+  e.Set("retriable", Napi::Boolean::New(env, retriable));
   e.Set("abortable", Napi::Boolean::New(env, rd_kafka_error_txn_requires_abort(error) != 0));
   return e;
 }

@@ -45,9 +45,11 @@ rd_kafka_error_t* ProducerCore::CommitTransaction(int timeout_ms) {
   // librdkafka flushes its own queue before committing, but not this producer's backlog: deliver
   // everything first (what fails fails the commit), then commit in the time left.
   const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
-  if (FlushLocked(timeout_ms, true) > 0)
+  if (FlushLocked(timeout_ms, true) > 0) {
+    if (closing_.load()) return Closing();  // close() cut the flush short
     return rd_kafka_error_new(RD_KAFKA_RESP_ERR__TIMED_OUT,
                               "messages still undelivered at the commit timeout");
+  }
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
   return rd_kafka_commit_transaction(rk_, static_cast<int>(std::max<int64_t>(1, left)));
 }

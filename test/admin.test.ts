@@ -43,6 +43,11 @@ const BAD: Array<[string, (a: Admin) => Promise<unknown>, string]> = [
     (a) => a.createTopics([{ topic: 't' }], { timeoutMs: 0 }),
     'createTopics: timeoutMs must be an integer from 1',
   ],
+  [
+    'listTopics',
+    (a) => a.listTopics({ timeoutMs: 7_200_000 }),
+    'listTopics: timeoutMs must be an integer from 1 to 3600000',
+  ],
   ['deleteTopics', (a) => a.deleteTopics(['a', 'a']), 'deleteTopics: "a" appears twice'],
   ['deleteTopics', (a) => a.deleteTopics('a' as never), 'deleteTopics: expected a non-empty array of topics'],
   [
@@ -193,6 +198,24 @@ describe('Admin (native engine, mock cluster)', () => {
     await consumer.close()
     expect(read).toEqual([6, 7, 8, 9])
     await admin.close()
+  })
+
+  it('rejects a request the native layer cannot build instead of leaving it pending (and the process alive)', () => {
+    // lib/ never passes such arguments; this is the native side's own guard, called directly.
+    const script = `
+      const { binding } = require(${JSON.stringify(require.resolve('../dist/cjs/binding.js'))})
+      const admin = new (binding().Admin)({ 'bootstrap.servers': process.argv[1] })
+      admin.createTopics([{ partitions: 1, replicationFactor: 1, config: [] }], false, 1000).then(
+        () => console.log('resolved'),
+        (e) => console.log(JSON.stringify({ code: e.code })),
+      )
+    `
+    const r = spawnSync(process.execPath, ['-e', script, cluster.bootstrapServers], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    })
+    expect([r.status, r.signal, r.stderr]).toEqual([0, null, ''])
+    expect(JSON.parse(r.stdout)).toEqual({ code: '_INVALID_ARG' })
   })
 
   it('rejects a request still waiting for its answer with _DESTROY when closed', async () => {
