@@ -40,6 +40,28 @@ export function trio(): ClusterInfo {
   return c
 }
 
+/**
+ * SIGKILLs a broker and waits (10 s at most) until its process is gone, so that a restart right
+ * after does not take it for running.
+ */
+export async function killBroker(pid: number): Promise<void> {
+  process.kill(pid, 'SIGKILL')
+  const gone = () => {
+    try {
+      process.kill(pid, 0)
+    } catch {
+      return true
+    }
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z' // killed, not yet collected
+    } catch {
+      return true
+    }
+  }
+  for (const until = Date.now() + 10_000; !gone() && Date.now() < until;) await new Promise((r) => setTimeout(r, 20))
+}
+
 /** Starts again any broker of cluster `name` a test killed (`npm run kafka:restart`), waiting until all answer. */
 export function restartDead(name: string): void {
   const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'kafka.js'), 'restart', '--name', name], {
@@ -47,6 +69,7 @@ export function restartDead(name: string): void {
     timeout: 120_000,
   })
   if (r.status !== 0) throw new Error(`kafka.js restart --name ${name} failed: ${r.stderr}`)
+  console.log(r.stderr.trim()) // what was started again, in the run's log
 }
 
 export async function createTopic(

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { Producer, type BatchReport } from '../../lib/index'
 import { byPartition, readBack, uniqueTopic } from '../helpers'
-import { createTopic, restartDead, trio, type ClusterInfo } from './clusters'
+import { createTopic, killBroker, restartDead, trio, type ClusterInfo } from './clusters'
 
 let cluster: ClusterInfo
 beforeAll(() => {
@@ -32,7 +32,7 @@ describe('Producer against a three-broker Apache Kafka cluster', () => {
         key: `k${i % 64}`,
       }))
       pending.push(producer.produceBatch(topic, messages))
-      if (b === 40) process.kill(victim.pid, 'SIGKILL') // mid-stream, with batches in flight
+      if (b === 40) await killBroker(victim.pid) // mid-stream, with batches in flight
       if (pending.length > 4) await pending[pending.length - 5]
       await new Promise((r) => setTimeout(r, 5))
     }
