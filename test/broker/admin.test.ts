@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { Admin, Consumer, Producer, type ConsumedMessage, type KafkaError } from '../../lib/index'
 import { uniqueTopic } from '../helpers'
-import { single, trio } from './clusters'
+import { restartDead, single, trio } from './clusters'
 
 const codeOf = (e: KafkaError | undefined) => e?.code
 
@@ -214,6 +214,7 @@ for (const engine of ['native', 'kafkajs'] as const) {
 }
 
 describe('Admin on three brokers', () => {
+  beforeAll(() => restartDead('trio')) // an earlier test may have left one down
   for (const engine of ['native', 'kafkajs'] as const) {
     it(`creates a replicated topic and describes its replicas and the cluster (${engine})`, async () => {
       const { bootstrapServers, brokers } = trio()

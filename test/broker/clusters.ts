@@ -62,14 +62,37 @@ export async function killBroker(pid: number): Promise<void> {
   for (const until = Date.now() + 10_000; !gone() && Date.now() < until;) await new Promise((r) => setTimeout(r, 20))
 }
 
-/** Starts again any broker of cluster `name` a test killed (`npm run kafka:restart`), waiting until all answer. */
-export function restartDead(name: string): void {
+/**
+ * Starts again any broker of cluster `name` a test killed (`npm run kafka:restart`), then waits
+ * until every broker is registered and every partition has all its replicas in sync: a test that
+ * kills a broker of a cluster an earlier test left short (a crash before its afterAll) would
+ * otherwise find too few replicas for min.insync.replicas.
+ */
+export async function restartDead(name: string): Promise<void> {
   const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'kafka.js'), 'restart', '--name', name], {
     encoding: 'utf8',
     timeout: 120_000,
   })
   if (r.status !== 0) throw new Error(`kafka.js restart --name ${name} failed: ${r.stderr}`)
   console.log(r.stderr.trim()) // what was started again, in the run's log
+  const c = fromFile(name)!
+  const admin = new Admin({ 'bootstrap.servers': c.bootstrapServers })
+  let state = ''
+  try {
+    for (const until = Date.now() + 120_000; Date.now() < until; await new Promise((r) => setTimeout(r, 500))) {
+      const { brokers } = await admin.describeCluster().catch(() => ({ brokers: [] }))
+      const topics = await admin.listTopics().catch(() => undefined)
+      const described = topics ? await admin.describeTopics(topics).catch(() => undefined) : undefined
+      const short = (described ?? []).flatMap((t) =>
+        t.partitions.filter((p) => p.isr.length < p.replicas.length).map((p) => `${t.topic}[${p.partition}]`),
+      )
+      state = `${brokers.length} of ${c.brokers.length} brokers, ${short.length} partitions short of replicas`
+      if (brokers.length === c.brokers.length && described !== undefined && short.length === 0) return
+    }
+    throw new Error(`cluster ${name} not healthy after a restart: ${state}`)
+  } finally {
+    await admin.close()
+  }
 }
 
 export async function createTopic(

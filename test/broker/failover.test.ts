@@ -5,7 +5,8 @@ import { byPartition, readBack, uniqueTopic } from '../helpers'
 import { createTopic, killBroker, restartDead, trio, type ClusterInfo } from './clusters'
 
 let cluster: ClusterInfo
-beforeAll(() => {
+beforeAll(async () => {
+  await restartDead('trio') // an earlier test may have left one down
   cluster = trio()
 })
 // The broker this kills comes back for the tests after it.
