@@ -37,7 +37,9 @@ import { resolveEngine } from './engine'
 import type { AdminEngine } from './engines/contract'
 import { KafkajsAdminEngine } from './engines/kafkajs/admin'
 import { NativeAdminEngine } from './engines/native/admin'
-import { invalidArg, type KafkaError } from './errors'
+import { invalidArg, KafkaError } from './errors'
+import type { Collected } from './metrics/catalog'
+import { AdminMetrics, clientLabels } from './metrics/clients'
 import type { LogEntry, TopicPartition } from './types'
 
 export interface AdminEvents {
@@ -67,13 +69,25 @@ export class Admin extends Client<AdminEvents, AdminEngine> {
    * @param config librdkafka client keys (`bootstrap.servers`, security, `client.id`, ...) plus
    *   `engine` (`auto` by default).
    */
+  readonly #metrics: AdminMetrics
+
   constructor(config: AdminConfig) {
+    let metrics: AdminMetrics | undefined
     super('admin', (events) => {
       const resolved = resolveAdminConfig(config)
-      return resolveEngine(resolved.engine) === 'native'
-        ? new NativeAdminEngine(resolved.keys)
-        : new KafkajsAdminEngine(resolved.keys, events)
+      metrics = new AdminMetrics(clientLabels(resolved.keys['client.id']!, 'admin'))
+      const engine =
+        resolveEngine(resolved.engine) === 'native'
+          ? new NativeAdminEngine(resolved.keys)
+          : new KafkajsAdminEngine(resolved.keys, events)
+      return counted(engine, metrics)
     })
+    this.#metrics = metrics!
+  }
+
+  /** @internal Adds this admin client's samples to a scrape (see metricsText). */
+  collectMetrics(out: Collected): void {
+    this.#metrics.collect(out)
   }
 
   /** Creates topics; an existing one answers `TOPIC_ALREADY_EXISTS` in its item. */
@@ -233,4 +247,29 @@ export class Admin extends Client<AdminEvents, AdminEngine> {
   close(timeoutMs: number = 10_000): Promise<void> {
     return this.closeOnce(timeoutMs, 0)
   }
+}
+
+/** The engine, with every asynchronous call counted by operation (and its failures by code). */
+function counted(engine: AdminEngine, metrics: AdminMetrics): AdminEngine {
+  return new Proxy(engine, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown
+      if (typeof value !== 'function') return value
+      if (prop === 'connect' || prop === 'close' || typeof prop !== 'string') return value.bind(target) as unknown
+      return (...args: unknown[]) => {
+        const result = (value as (...a: unknown[]) => unknown).apply(target, args)
+        if (!(result instanceof Promise)) return result
+        return result.then(
+          (v: unknown) => {
+            metrics.finished(prop, undefined)
+            return v
+          },
+          (err: unknown) => {
+            metrics.finished(prop, KafkaError.from(err))
+            throw err
+          },
+        )
+      }
+    },
+  })
 }

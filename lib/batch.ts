@@ -237,6 +237,18 @@ export function batchValues(batch: FlatBatch, count: number): Array<Buffer | nul
   return out
 }
 
+/** The value bytes of a flat batch's first `count` messages (one pass over the layout). */
+export function valueBytes(batch: FlatBatch, count: number): number {
+  const layout = batch.layout
+  let bytes = 0
+  if (Array.isArray(batch.values)) {
+    for (let i = 2; i < 3 * count; i += 3) bytes += layout[i]!
+  } else {
+    for (let i = 0; i < count; i++) bytes += layout[i]!
+  }
+  return bytes
+}
+
 export function isPacked(input: unknown): input is PackedMessages {
   return input !== null && typeof input === 'object' && !Array.isArray(input)
 }

@@ -4,7 +4,15 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 
 /** What one poller round of a native producer reports: see native/producer.cc DispatchToJs. */
-export type SettledRow = [id: number, delivered: number, failedIndices?: Uint32Array, failedCodes?: Int32Array]
+export type SettledRow = [
+  id: number,
+  delivered: number,
+  failedIndices?: Uint32Array,
+  failedCodes?: Int32Array,
+  /** With offsets asked for: each message's partition and offset (-1 where it failed). */
+  partitions?: Int32Array,
+  offsets?: Float64Array,
+]
 export type NativeLog = [level: number, facility: string, message: string]
 export type DispatchCallback = (settled: SettledRow[], stats: string[], errors: Error[], logs: NativeLog[]) => void
 
@@ -26,6 +34,7 @@ export interface NativeProducer {
     timestamps: Float64Array | undefined,
     headers: Array<Array<string | Buffer | null> | undefined> | undefined,
     layout: Uint32Array,
+    offsets: boolean,
   ): void
   flush(timeoutMs: number): Promise<number>
   close(timeoutMs: number): Promise<number>

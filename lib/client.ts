@@ -2,8 +2,12 @@
 // however often it is called) and the closed state every other call checks.
 import { EventEmitter } from 'node:events'
 
+import { channels } from './channels'
+import { tapEvents } from './emit'
 import type { ClientEngine } from './engines/contract'
 import { KafkaError, stateError } from './errors'
+import type { Collected, MetricsOptions } from './metrics/catalog'
+import { metricsText, register, type PromRegistry } from './metrics/exposition'
 import { checkInt, MAX_MS } from './validate'
 
 type EventMap<T> = Record<keyof T, unknown[]>
@@ -13,12 +17,42 @@ export abstract class Client<Events extends EventMap<Events>, E extends ClientEn
   protected readonly core: E
   readonly #kind: string
   #closing: Promise<void> | undefined
+  readonly #unregister: Array<() => void> = []
 
   /** `kind` names the client in errors ("producer is closed"); `create` makes its engine. */
   protected constructor(kind: string, create: (events: EventEmitter) => E) {
     super()
     this.#kind = kind
     this.core = create(this as EventEmitter)
+    tapEvents(this as EventEmitter, (event, args) => {
+      if ((event === 'warning' || event === 'fatal') && channels.error.hasSubscribers)
+        channels.error.publish({ client: this, event, error: args[0] })
+      this.observe(event, args)
+    })
+  }
+
+  /** Sees every event the engine emits, listeners or not (for metrics). */
+  protected observe(_event: string, _args: readonly unknown[]): void {}
+
+  /** Adds this client's samples to a scrape. */
+  abstract collectMetrics(out: Collected, options: MetricsOptions): void
+
+  /**
+   * This client's metrics in the Prometheus text exposition format (docs/observability.md).
+   * `partitions: true` gives per-partition series where a family has them (consumer lag).
+   */
+  metricsText(options: MetricsOptions = {}): string {
+    return metricsText([this], options)
+  }
+
+  /**
+   * Adds this client's metrics to a prom-client Registry: they are collected when the registry is
+   * read (a scrape), never on a timer. Several clients may share one registry; close() takes this
+   * one out.
+   */
+  registerMetrics(registry: PromRegistry, options: MetricsOptions = {}): void {
+    this.checkOpen()
+    this.#unregister.push(register(registry, this, options))
   }
 
   /** The engine this client runs on. */
@@ -50,6 +84,7 @@ export abstract class Client<Events extends EventMap<Events>, E extends ClientEn
       return Promise.reject(err)
     }
     this.#closing = this.core.close(timeoutMs)
+    for (const unregister of this.#unregister.splice(0)) unregister()
     return this.#closing
   }
 

@@ -153,8 +153,14 @@ function asStrings(config: Record<string, ConfigValue>): Record<string, string> 
   return out
 }
 
-/** librdkafka consumer keys (see its CONFIGURATION.md) plus `engine`; `group.id` is required. */
-export type ConsumerConfig = { 'group.id': string; engine?: Engine } & { [key: string]: ConfigValue | undefined }
+/**
+ * librdkafka consumer keys (see its CONFIGURATION.md) plus `engine` and `stallRatio` (the share of
+ * `max.poll.interval.ms` without a consumeBatch call after which the consumer emits `stall`, 0.5
+ * by default); `group.id` is required.
+ */
+export type ConsumerConfig = { 'group.id': string; engine?: Engine; stallRatio?: number } & {
+  [key: string]: ConfigValue | undefined
+}
 
 export interface ResolvedConsumerConfig {
   /** What the native engine passes to librdkafka: the user's keys over CONSUMER_DEFAULTS. */
@@ -162,6 +168,8 @@ export interface ResolvedConsumerConfig {
   /** What the kafkajs engine translates: the user's keys and the client id. */
   kafkajs: Record<string, string>
   engine: Engine
+  /** The share of max.poll.interval.ms without a consumeBatch call after which 'stall' fires. */
+  stallRatio: number
 }
 
 export function resolveConsumerConfig(config: ConsumerConfig | undefined): ResolvedConsumerConfig {
@@ -175,11 +183,18 @@ export function resolveConsumerConfig(config: ConsumerConfig | undefined): Resol
     })
   }
   const engine = checkEngine(config.engine)
-  const keys = librdkafkaKeys(config, new Set(['engine']))
+  const stallRatio = config.stallRatio ?? 0.5
+  if (typeof stallRatio !== 'number' || !(stallRatio > 0 && stallRatio <= 1)) {
+    throw invalidArg(`config "stallRatio": must be a number above 0 and at most 1 (got ${describe(stallRatio)})`, {
+      key: 'stallRatio',
+    })
+  }
+  const keys = librdkafkaKeys(config, new Set(['engine', 'stallRatio']))
   return {
     librdkafka: asStrings({ ...CONSUMER_DEFAULTS, ...keys }),
     kafkajs: asStrings({ 'client.id': CONSUMER_DEFAULTS['client.id']!, ...keys }),
     engine,
+    stallRatio,
   }
 }
 
@@ -216,3 +231,10 @@ export const CONSUMER_DEFAULTS: Readonly<Record<string, ConfigValue>> = {
  * with librdkafka's defaults and 1.96M with 10 ms (the C poll loop: 405k and 1.93M).
  */
 export const FETCH_QUEUE_BACKOFF_MS = 10
+
+/**
+ * The statistics interval the native engine gives producers and consumers unless the application
+ * sets `statistics.interval.ms` (0 turns statistics off): the librdkafka figures of the metrics
+ * (docs/observability.md) are as recent as the last statistics.
+ */
+export const STATISTICS_DEFAULTS: Readonly<Record<string, string>> = { 'statistics.interval.ms': '5000' }

@@ -1,12 +1,18 @@
 import type { TopicPartitionOffset } from './binding'
+import { channels } from './channels'
+import { emitSafely } from './emit'
 import { Client } from './client'
-import { resolveConsumerConfig, type ConsumerConfig } from './config'
+import { resolveConsumerConfig, type ConsumerConfig, type ResolvedConsumerConfig } from './config'
 import { resolveEngine } from './engine'
 import type { ConsumerEngine } from './engines/contract'
 import { KafkajsConsumerEngine } from './engines/kafkajs/consumer'
 import { NativeConsumerEngine } from './engines/native/consumer'
 import { partitionKey } from './engines/shared'
 import { invalidArg, KafkaError, stateError } from './errors'
+import { ConsumerHealth, type HealthReport, type StallEvent } from './health'
+import type { Collected, MetricsOptions } from './metrics/catalog'
+import { clientLabels, ConsumerMetrics } from './metrics/clients'
+import type { Statistics } from './metrics/librdkafka'
 import { checkPattern } from './topic-pattern'
 import type { ConsumedMessage, LogEntry, RebalanceEvent, TopicPartition, TopicPartitionPosition } from './types'
 import { checkInt, describe, MAX_MS, MAX_PARTITION } from './validate'
@@ -17,6 +23,11 @@ export interface ConsumerEvents {
   fatal: [error: KafkaError]
   log: [entry: LogEntry]
   stats: [stats: Record<string, unknown>]
+  /**
+   * The application has not called consumeBatch for `stallRatio` of `max.poll.interval.ms`: soon
+   * the member is evicted from its group (once per stall).
+   */
+  stall: [event: StallEvent]
 }
 
 function checkPartitions(list: unknown, withOffsets: boolean): TopicPartitionOffset[] {
@@ -68,6 +79,9 @@ export class Consumer extends Client<ConsumerEvents, ConsumerEngine> {
   // 'left': unsubscribed or unassigned; consumeBatch still serves what leaving needs.
   #source: 'none' | 'subscribe' | 'assign' | 'left' = 'none'
   #busy: Promise<unknown> = Promise.resolve()
+  readonly #metrics: ConsumerMetrics
+  readonly #health: ConsumerHealth
+  readonly #groupId: string
 
   /**
    * @param config librdkafka consumer keys (`group.id` required) plus `engine` (`auto` by
@@ -75,12 +89,50 @@ export class Consumer extends Client<ConsumerEvents, ConsumerEngine> {
    *   KafkaError (`_INVALID_ARG`) naming the key.
    */
   constructor(config: ConsumerConfig) {
+    let resolved: ResolvedConsumerConfig | undefined
     super('consumer', (events) => {
-      const resolved = resolveConsumerConfig(config)
+      resolved = resolveConsumerConfig(config)
       return resolveEngine(resolved.engine) === 'native'
         ? new NativeConsumerEngine(resolved, events)
         : new KafkajsConsumerEngine(resolved, events)
     })
+    const keys = resolved!.librdkafka
+    this.#groupId = keys['group.id']!
+    this.#metrics = new ConsumerMetrics(
+      clientLabels(keys['client.id']!, 'consumer'),
+      (keys['isolation.level'] ?? 'read_committed') === 'read_committed',
+    )
+    this.#health = new ConsumerHealth(
+      this.#metrics,
+      Number(keys['max.poll.interval.ms'] ?? 300_000),
+      resolved!.stallRatio,
+      (e) => emitSafely(this, 'stall', e),
+    )
+  }
+
+  protected override observe(event: string, args: readonly unknown[]): void {
+    if (event === 'stats') {
+      this.#metrics.statistics.observe(args[0] as Statistics)
+    } else if (event === 'rebalance') {
+      const e = args[0] as RebalanceEvent
+      this.#metrics.rebalanced(e.type)
+      this.#health.rebalanced(e.type)
+      if (channels.rebalance.hasSubscribers) channels.rebalance.publish({ client: this, groupId: this.#groupId, ...e })
+    }
+  }
+
+  /** @internal Adds this consumer's samples to a scrape (see metricsText). */
+  collectMetrics(out: Collected, options: MetricsOptions): void {
+    this.#metrics.collect(out, this.closed ? 0 : this.assignment().length, options)
+  }
+
+  /**
+   * Whether the application keeps up with the group: time since its last consumeBatch call and
+   * since the last message, the margin left to max.poll.interval.ms, and whether the group is
+   * stable (joined, with an assignment, no rebalance under way).
+   */
+  health(): HealthReport {
+    return this.#health.report(this.#source)
   }
 
   /**
@@ -99,6 +151,7 @@ export class Consumer extends Client<ConsumerEvents, ConsumerEngine> {
     })
     this.call(() => this.core.subscribe(topics))
     this.#source = 'subscribe'
+    this.#health.watch()
   }
 
   /**
@@ -116,6 +169,7 @@ export class Consumer extends Client<ConsumerEvents, ConsumerEngine> {
     const list = checkPartitions(partitions, false)
     this.call(() => this.core.assign(list))
     this.#source = 'assign'
+    this.#health.watch()
   }
 
   unassign(): void {
@@ -143,9 +197,17 @@ export class Consumer extends Client<ConsumerEvents, ConsumerEngine> {
     } catch (err) {
       return Promise.reject(err)
     }
+    this.#metrics.polled()
     // One consumeBatch at a time; later calls wait their turn.
-    const run = this.#busy.then(() => (this.closed ? [] : this.callAsync(() => this.core.consume(max, timeoutMs))))
-    this.#busy = run.catch(() => {})
+    const run = this.#busy.then(async () => {
+      if (this.closed) return []
+      const batch = await this.callAsync(() => this.core.consume(max, timeoutMs))
+      this.#metrics.consumed(batch)
+      if (batch.length > 0 && channels.consumeBatch.hasSubscribers)
+        channels.consumeBatch.publish({ client: this, groupId: this.#groupId, messages: batch })
+      return batch
+    })
+    this.#busy = run.catch(() => {}).finally(() => this.#metrics.pollDone())
     return run
   }
 
@@ -174,7 +236,19 @@ export class Consumer extends Client<ConsumerEvents, ConsumerEngine> {
         throw invalidArg(`commit: ${stray.topic} [${stray.partition}] is not assigned to this consumer`)
       }
     }
-    await this.callAsync(() => this.core.commit(list, options.async === true))
+    try {
+      await this.callAsync(() => this.core.commit(list, options.async === true))
+    } catch (err) {
+      this.#committed(list, err as KafkaError)
+      throw err
+    }
+    this.#committed(list, undefined)
+  }
+
+  #committed(offsets: TopicPartitionOffset[] | null, error: KafkaError | undefined): void {
+    this.#metrics.committed(error)
+    if (channels.commit.hasSubscribers)
+      channels.commit.publish({ client: this, groupId: this.#groupId, offsets, error })
   }
 
   /**
@@ -237,6 +311,7 @@ export class Consumer extends Client<ConsumerEvents, ConsumerEngine> {
    * Safe to call twice.
    */
   close(timeoutMs = 30_000): Promise<void> {
+    this.#health.stop()
     return this.closeOnce(timeoutMs, 1)
   }
 }

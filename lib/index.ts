@@ -5,6 +5,10 @@ export type * from './admin-types'
 export { runTransactional, type TransactionalLoop, type TransactionalStats } from './transactional'
 export { MockCluster, type MockClusterOptions } from './mock-cluster'
 export { KafkaError, type KafkaErrorOptions } from './errors'
+export { metricsText, type PromRegistry } from './metrics/exposition'
+export { FAMILIES as METRIC_FAMILIES, type MetricsOptions } from './metrics/catalog'
+export { CHANNELS } from './channels'
+export type { HealthReport, StallEvent } from './health'
 export {
   PRESETS,
   type AdminConfig,
@@ -25,6 +29,7 @@ export type {
   PackedMessages,
   Payload,
   ProduceInput,
+  ProduceOptions,
   ProducerStats,
   RebalanceEvent,
   TopicPartition,

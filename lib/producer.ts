@@ -1,4 +1,5 @@
-import { flattenPacked, isPacked, packBatch, type FlatBatch } from './batch'
+import { flattenPacked, isPacked, packBatch, valueBytes, type FlatBatch } from './batch'
+import { channels } from './channels'
 import { Client } from './client'
 import { Consumer, consumerGroupMetadata } from './consumer'
 import { resolveProducerConfig, type ProducerConfig } from './config'
@@ -7,12 +8,16 @@ import type { ProducerEngine } from './engines/contract'
 import { KafkajsProducerEngine } from './engines/kafkajs/producer'
 import { NativeProducerEngine } from './engines/native/producer'
 import { invalidArg, KafkaError } from './errors'
+import type { Collected } from './metrics/catalog'
+import { clientLabels, ProducerMetrics } from './metrics/clients'
+import type { Statistics } from './metrics/librdkafka'
 import { Transactions } from './transactions'
 import type {
   BatchReport,
   LogEntry,
   PackedMessages,
   ProduceInput,
+  ProduceOptions,
   ProducerStats,
   TopicPartitionPosition,
 } from './types'
@@ -45,6 +50,7 @@ const DEFAULT_TIMEOUT_MS = 30_000
  */
 export class Producer extends Client<ProducerEvents, ProducerEngine> {
   readonly #txn: Transactions
+  readonly #metrics: ProducerMetrics
   /**
    * @param config librdkafka configuration keys (e.g. `bootstrap.servers`, `linger.ms`) plus
    *   `preset` (`durable` by default), `exitFlushTimeoutMs` and `engine` (`auto` by default). A
@@ -52,8 +58,10 @@ export class Producer extends Client<ProducerEvents, ProducerEngine> {
    *   throws a KafkaError (`_INVALID_ARG`) naming the key.
    */
   constructor(config?: ProducerConfig) {
+    let clientId = ''
     super('producer', (events) => {
       const resolved = resolveProducerConfig(config)
+      clientId = resolved.librdkafka['client.id'] ?? 'rdkafka'
       // The native engine holds the producer weakly: a producer may be collected while its
       // batches are still in flight.
       const self = new WeakRef(events)
@@ -62,6 +70,16 @@ export class Producer extends Client<ProducerEvents, ProducerEngine> {
         : new KafkajsProducerEngine(resolved, self)
     })
     this.#txn = new Transactions(typeof config?.['transactional.id'] === 'string')
+    this.#metrics = new ProducerMetrics(clientLabels(clientId, 'producer'))
+  }
+
+  protected override observe(event: string, args: readonly unknown[]): void {
+    if (event === 'stats') this.#metrics.statistics.observe(args[0] as Statistics)
+  }
+
+  /** @internal Adds this producer's samples to a scrape (see metricsText). */
+  collectMetrics(out: Collected): void {
+    this.#metrics.collect(out, this.core.stats())
   }
 
   /**
@@ -75,33 +93,68 @@ export class Producer extends Client<ProducerEvents, ProducerEngine> {
    *
    * `messages` is an array (Buffers, strings, or message objects with key, partition, headers,
    * timestamp), or the packed form: one Buffer of values back to back plus their lengths.
+   * `{ offsets: true }` adds where each message was written (`partitions`, `offsets`) to the report.
    */
-  produceBatch(topic: string, messages: ReadonlyArray<ProduceInput> | PackedMessages): Promise<BatchReport> {
+  produceBatch(
+    topic: string,
+    messages: ReadonlyArray<ProduceInput> | PackedMessages,
+    options?: ProduceOptions,
+  ): Promise<BatchReport> {
+    let trace: ProduceTrace | undefined
     try {
       this.checkOpen()
+      const offsets = wantsOffsets(options)
       if (this.#txn.state !== 'none') this.#txn.check('produceBatch', 'open')
       if (typeof topic !== 'string') throw invalidArg(`topic must be a string (got ${describe(topic)})`)
       if (topic.length === 0 || topic.length > 249) throw invalidArg('topic must be 1 to 249 characters long')
+      if (channels.produceStart.hasSubscribers || channels.produceEnd.hasSubscribers) {
+        trace = { client: this, topic, messages }
+        channels.produceStart.publish(trace)
+      }
       let packed: FlatBatch
       let count: number
       if (Array.isArray(messages)) {
         count = messages.length
-        if (count === 0) return Promise.resolve({ delivered: 0, failed: 0, errors: [] })
+        if (count === 0) return this.#settled(topic, 0, Promise.resolve(emptyReport(offsets)), trace)
         packed = packBatch(messages as ReadonlyArray<ProduceInput>)
       } else if (isPacked(messages)) {
         const flat = flattenPacked(messages)
         count = flat.count
-        if (count === 0) return Promise.resolve({ delivered: 0, failed: 0, errors: [] })
+        if (count === 0) return this.#settled(topic, 0, Promise.resolve(emptyReport(offsets)), trace)
         packed = flat
       } else {
         throw invalidArg(`messages must be an array or packed messages (got ${describe(messages)})`)
       }
       const origin = new Error()
       Error.captureStackTrace(origin, this.produceBatch)
-      return this.core.send(topic, packed, count, origin)
+      this.#metrics.accepted(topic, count, valueBytes(packed, count))
+      const sent = this.core.send(topic, packed, count, origin, offsets)
+      return this.#settled(topic, count, sent, trace)
     } catch (err) {
-      return Promise.reject(KafkaError.from(err))
+      const error = KafkaError.from(err)
+      if (trace !== undefined) channels.produceEnd.publish(Object.assign(trace, { error }))
+      return Promise.reject(error)
     }
+  }
+
+  /** Counts a batch's outcome and tells the end channel. */
+  async #settled(
+    topic: string,
+    count: number,
+    sent: Promise<BatchReport>,
+    trace: ProduceTrace | undefined,
+  ): Promise<BatchReport> {
+    let report: BatchReport
+    try {
+      report = await sent
+    } catch (err) {
+      this.#metrics.refused(topic, count, (err as KafkaError).code)
+      if (trace !== undefined) channels.produceEnd.publish(Object.assign(trace, { error: err }))
+      throw err
+    }
+    this.#metrics.settled(topic, report)
+    if (trace !== undefined) channels.produceEnd.publish(Object.assign(trace, { report }))
+    return report
   }
 
   /**
@@ -191,6 +244,33 @@ export class Producer extends Client<ProducerEvents, ProducerEngine> {
   stats(): ProducerStats {
     return this.core.stats()
   }
+}
+
+/** The payload of the produce channels (docs/observability.md). */
+interface ProduceTrace {
+  client: Producer
+  topic: string
+  messages: ReadonlyArray<ProduceInput> | PackedMessages
+  report?: BatchReport
+  error?: unknown
+}
+
+function wantsOffsets(options: ProduceOptions | undefined): boolean {
+  if (options === undefined) return false
+  if (options === null || typeof options !== 'object')
+    throw invalidArg(`produceBatch: options must be an object (got ${describe(options)})`)
+  if (options.offsets !== undefined && typeof options.offsets !== 'boolean')
+    throw invalidArg(`produceBatch: options.offsets must be a boolean (got ${describe(options.offsets)})`)
+  return options.offsets === true
+}
+
+function emptyReport(offsets: boolean): BatchReport {
+  const report: BatchReport = { delivered: 0, failed: 0, errors: [] }
+  if (offsets) {
+    report.partitions = new Int32Array(0)
+    report.offsets = new Float64Array(0)
+  }
+  return report
 }
 
 function txnTimeout(call: string, options: { timeoutMs?: number } | undefined): number {

@@ -25,6 +25,8 @@ struct Msg {
   Batch* batch = nullptr;
   uint32_t value_len = 0;
   uint32_t key_len = 0;
+  // The requested partition until the message is enqueued; with offsets wanted, the partition
+  // it was written to once its delivery report is in (see Batch::offsets).
   int32_t partition = RD_KAFKA_PARTITION_UA;
   // Written exactly once, by whichever thread finalizes the message (the JS thread for an
   // immediate rejection, the poller for a delivery report); published by Batch::remaining.
@@ -74,6 +76,9 @@ struct Batch {
   rd_kafka_topic_t* rkt = nullptr;  // borrowed from the producer's topic cache
   std::vector<Msg> msgs;
   std::vector<MsgExtra> extra;  // empty unless some message has headers or a timestamp
+  // Where each message was written (produceBatch's `offsets: true`), -1 until known; empty
+  // otherwise. Written by the thread that finalizes the message, published like Msg::err.
+  std::vector<int64_t> offsets;
   // Messages not yet finalized. The thread that takes it to zero hands the batch to JS; the
   // acquire-release decrement makes every Msg::err written before it visible there.
   std::atomic<uint32_t> remaining;

@@ -88,7 +88,7 @@ Napi::Value BuildSettled(Napi::Env env, Batch* b) {
   uint32_t failed = 0;
   for (const Msg& m : b->msgs)
     if (m.err != RD_KAFKA_RESP_ERR_NO_ERROR) failed++;
-  Napi::Array row = Napi::Array::New(env, 4);
+  Napi::Array row = Napi::Array::New(env, b->offsets.empty() ? 4 : 6);
   row.Set(0u, Napi::Number::New(env, b->id));
   row.Set(1u, Napi::Number::New(env, n - failed));
   if (failed > 0) {
@@ -104,6 +104,16 @@ Napi::Value BuildSettled(Napi::Env env, Batch* b) {
     }
     row.Set(2u, idx);
     row.Set(3u, codes);
+  }
+  if (!b->offsets.empty()) {
+    Napi::Int32Array partitions = Napi::Int32Array::New(env, n);
+    Napi::Float64Array offsets = Napi::Float64Array::New(env, n);
+    for (uint32_t i = 0; i < n; i++) {
+      partitions[i] = b->msgs[i].partition;
+      offsets[i] = static_cast<double>(b->offsets[i]);
+    }
+    row.Set(4u, partitions);
+    row.Set(5u, offsets);
   }
   return row;
 }
@@ -320,7 +330,8 @@ Napi::Value Producer::ProduceBatch(const Napi::CallbackInfo& info) {
   if (info.Length() < 8 || !info[0].IsString() || !info[1].IsNumber() || !info[7].IsTypedArray() ||
       info[7].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array)
     ThrowType(env,
-              "produceBatch(topic, id, values, keys, partitions, timestamps, headers, layout: Uint32Array)");
+              "produceBatch(topic, id, values, keys, partitions, timestamps, headers, layout: Uint32Array, "
+              "offsets?)");
   const std::string topic = info[0].As<Napi::String>().Utf8Value();
   rd_kafka_topic_t* rkt = core_->Topic(topic);
   if (rkt == nullptr) {
@@ -341,6 +352,8 @@ Napi::Value Producer::ProduceBatch(const Napi::CallbackInfo& info) {
     ReadViewValues(env, info[2].As<Napi::Array>(), layout, b.get());
   }
   ReadOptionalColumns(env, info, b.get());
+  if (info.Length() > 8 && info[8].IsBoolean() && info[8].As<Napi::Boolean>().Value())
+    b->offsets.assign(n, -1);
 
   // One reference per batch keeps every value and key Buffer alive until its last report.
   Napi::Array hold = Napi::Array::New(env, 2);

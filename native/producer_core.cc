@@ -255,6 +255,13 @@ void ProducerCore::HandleEvent(rd_kafka_event_t* ev, Dispatch* d) {
       while ((rkm = rd_kafka_event_message_next(ev)) != nullptr) {
         Msg* m = static_cast<Msg*>(rkm->_private);
         if (m == nullptr) continue;
+        Batch* b = m->batch;
+        if (!b->offsets.empty()) {
+          // A report comes only for an enqueued message: its requested partition is no longer read.
+          m->partition = rkm->partition;
+          if (rkm->err == RD_KAFKA_RESP_ERR_NO_ERROR && rkm->offset >= 0)
+            b->offsets[static_cast<size_t>(m - b->msgs.data())] = rkm->offset;
+        }
         if (rkm->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
           ok++;
           bytes += rkm->len;

@@ -313,9 +313,13 @@ describe('engines.md differences, consumer', () => {
     },
   )
 
-  it('stats events: librdkafka statistics on native, statistics.interval.ms refused on kafkajs', async () => {
+  it('stats events: librdkafka statistics (and the metrics read from them) on native, statistics.interval.ms refused on kafkajs', async () => {
     const k = catchError(() => consumerOf(target, 'kafkajs', 'g', { 'statistics.interval.ms': 100 }))
     expect(k).toMatchObject({ code: '_INVALID_ARG', key: 'statistics.interval.ms' })
+    const plain = consumerOf(target, 'kafkajs', uniqueTopic('g'))
+    expect(plain.metricsText()).toContain('turbokafka_consumer_polls_total')
+    expect(plain.metricsText()).not.toContain('turbokafka_broker_')
+    await plain.close()
     const n = consumerOf(target, 'native', uniqueTopic('g'), { 'statistics.interval.ms': 100 })
     const topic = uniqueTopic('d-stats')
     await cluster.createTopic(topic, 1)
@@ -325,8 +329,9 @@ describe('engines.md differences, consumer', () => {
     let got: Record<string, unknown> | undefined
     void stats.then((s) => (got = s))
     for (let end = Date.now() + 10_000; got === undefined && Date.now() < end;) await n.consumeBatch(10, 100)
-    await n.close()
     expect(got?.type).toBe('consumer')
+    expect(n.metricsText()).toMatch(/^turbokafka_broker_connected\{.*\} 1$/m)
+    await n.close()
   })
 
   it("group.protocol 'consumer' (KIP-848): refused by the kafkajs engine, naming the key", () => {

@@ -30,7 +30,8 @@ export interface ClientEngine {
  * sends. `send` resolves once every message is delivered or failed.
  */
 export interface ProducerEngine extends ClientEngine {
-  send(topic: string, batch: FlatBatch, count: number, origin: Error): Promise<BatchReport>
+  /** `offsets`: report each message's partition and offset (BatchReport.partitions/offsets). */
+  send(topic: string, batch: FlatBatch, count: number, origin: Error, offsets: boolean): Promise<BatchReport>
   flush(timeoutMs: number): Promise<void>
   stats(): ProducerStats
   /** Transactions; the Producer keeps their state and calls them only in the right one. */

@@ -90,24 +90,34 @@ function keyBytes(key: Buffer | string | null | undefined): Buffer | null {
  * asks the partitioner about every message, explicit partitions included, and would silently
  * drop a message for a partition the topic does not have: this refuses it instead.
  */
-export function partitioner(name: string): ICustomPartitioner {
+export function partitioner(name: string, chosen?: WeakMap<object, number>): ICustomPartitioner {
+  const pick = choose(name)
+  if (chosen === undefined) return () => pick
+  // Remembers each message's partition (the last choice wins: kafkajs asks again when it retries).
+  return () => (args) => {
+    const p = pick(args)
+    chosen.set(args.message, p)
+    return p
+  }
+}
+
+function choose(name: string): ReturnType<ICustomPartitioner> {
   const hashed = name === 'murmur2_random' ? kafkajs().Partitioners.DefaultPartitioner() : undefined
-  return () =>
-    ({ topic, partitionMetadata, message }) => {
-      const count = partitionMetadata.length
-      if (typeof message.partition === 'number') {
-        if (!partitionMetadata.some((p) => p.partitionId === message.partition)) {
-          throw new KafkaError(`${topic} has no partition ${message.partition} (it has ${count})`, {
-            code: '_UNKNOWN_PARTITION',
-          })
-        }
-        return message.partition
+  return ({ topic, partitionMetadata, message }) => {
+    const count = partitionMetadata.length
+    if (typeof message.partition === 'number') {
+      if (!partitionMetadata.some((p) => p.partitionId === message.partition)) {
+        throw new KafkaError(`${topic} has no partition ${message.partition} (it has ${count})`, {
+          code: '_UNKNOWN_PARTITION',
+        })
       }
-      if (hashed !== undefined) return hashed({ topic, partitionMetadata, message })
-      const key = keyBytes(message.key)
-      if (name === 'random' || (name === 'consistent_random' && (key === null || key.length === 0))) {
-        return Math.floor(Math.random() * count)
-      }
-      return crc32(key ?? Buffer.alloc(0)) % count
+      return message.partition
     }
+    if (hashed !== undefined) return hashed({ topic, partitionMetadata, message })
+    const key = keyBytes(message.key)
+    if (name === 'random' || (name === 'consistent_random' && (key === null || key.length === 0))) {
+      return Math.floor(Math.random() * count)
+    }
+    return crc32(key ?? Buffer.alloc(0)) % count
+  }
 }

@@ -4,7 +4,7 @@
 // reported back to the batches its messages came from, by index.
 import type { EventEmitter } from 'node:events'
 
-import type { Message as KafkajsMessage, Producer as KafkajsProducer, TopicMessages } from 'kafkajs'
+import type { Message as KafkajsMessage, Producer as KafkajsProducer, RecordMetadata, TopicMessages } from 'kafkajs'
 
 import { batchValues, type FlatBatch } from '../../batch'
 import type { ResolvedProducerConfig } from '../../config'
@@ -22,6 +22,9 @@ interface Batch {
   remaining: number
   delivered: number
   errors: BatchFailure[]
+  /** With offsets asked for: where each message was written. */
+  partitions?: Int32Array
+  offsets?: Float64Array
   resolve: (report: BatchReport) => void
 }
 
@@ -94,6 +97,8 @@ export class KafkajsProducerEngine implements ProducerEngine {
   readonly #settings: ProducerSettings
   readonly #producer: KafkajsProducer
   readonly #compression: number
+  /** The partition kafkajs's partitioner chose for each message, for delivery offsets. */
+  readonly #chosen = new WeakMap<object, number>()
   #connecting: Promise<void> | undefined
   /** Waiting to be sent, oldest first; `#head` is the first not yet taken. */
   #queue: Outgoing[] = []
@@ -130,7 +135,7 @@ export class KafkajsProducerEngine implements ProducerEngine {
     const retries = s.retries ?? (s.messageTimeoutMs > 0 ? Math.ceil(s.messageTimeoutMs / 1000) + 4 : MAX_INT32)
     this.#producer = createKafka(s, events).producer({
       idempotent: s.idempotent,
-      createPartitioner: partitioner(s.partitioner),
+      createPartitioner: partitioner(s.partitioner, this.#chosen),
       allowAutoTopicCreation: true,
       metadataMaxAge: s.metadataMaxAge,
       retry: { retries, initialRetryTime: s.retryBackoffMs ?? 100, maxRetryTime: 1000 },
@@ -149,11 +154,15 @@ export class KafkajsProducerEngine implements ProducerEngine {
     return this.#connecting
   }
 
-  send(topic: string, flat: FlatBatch, count: number): Promise<BatchReport> {
+  send(topic: string, flat: FlatBatch, count: number, _origin: Error, offsets: boolean): Promise<BatchReport> {
     const messages = toMessages(flat, count)
     const now = Date.now()
     return new Promise<BatchReport>((resolve) => {
       const batch: Batch = { remaining: count, delivered: 0, errors: [], resolve }
+      if (offsets) {
+        batch.partitions = new Int32Array(count).fill(-1)
+        batch.offsets = new Float64Array(count).fill(-1)
+      }
       this.#pendingBatches++
       this.#produced += count
       for (let i = 0; i < count; i++) {
@@ -221,6 +230,7 @@ export class KafkajsProducerEngine implements ProducerEngine {
   async #sendChunk(chunk: Outgoing[]): Promise<void> {
     this.#inFlight.add(chunk)
     const s = this.#settings
+    let metadata: RecordMetadata[] = []
     try {
       await this.#connect()
       const byTopic = new Map<string, KafkajsMessage[]>()
@@ -230,7 +240,7 @@ export class KafkajsProducerEngine implements ProducerEngine {
         list.push(o.message)
       }
       const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }))
-      const request = this.#producer.sendBatch({
+      const request: Promise<RecordMetadata[]> = this.#producer.sendBatch({
         topicMessages,
         acks: s.acks,
         compression: this.#compression,
@@ -238,7 +248,7 @@ export class KafkajsProducerEngine implements ProducerEngine {
       })
       if (s.messageTimeoutMs > 0) {
         const left = chunk[0]!.at + s.messageTimeoutMs - Date.now()
-        await within(request, Math.max(1, left), 'message delivery').catch((err: KafkaError) => {
+        metadata = await within(request, Math.max(1, left), 'message delivery').catch((err: KafkaError) => {
           if (err instanceof KafkaError && err.code === '_TIMED_OUT') {
             throw new KafkaError(`not delivered within message.timeout.ms (${s.messageTimeoutMs} ms)`, {
               code: '_MSG_TIMED_OUT',
@@ -248,23 +258,43 @@ export class KafkajsProducerEngine implements ProducerEngine {
           throw err
         })
       } else {
-        await request
+        metadata = await request
       }
-      this.#finish(chunk, undefined)
+      this.#finish(chunk, undefined, metadata)
     } catch (err) {
       this.#finish(chunk, fromKafkajs(err))
     }
   }
 
   /** Reports a chunk's outcome to its batches, then lets the next send go. */
-  #finish(chunk: Outgoing[], error: KafkaError | undefined): void {
+  #finish(chunk: Outgoing[], error: KafkaError | undefined, metadata: RecordMetadata[] = []): void {
     if (!this.#inFlight.delete(chunk)) return // already failed by close()
+    if (error === undefined) this.#placeAll(chunk, metadata)
     for (const o of chunk) {
       this.#inFlightMessages--
       this.#inFlightBytes -= o.bytes
       this.#settle(o, error)
     }
     this.#pump()
+  }
+
+  /**
+   * Where each message of a delivered chunk went, for the batches that asked: kafkajs reports one
+   * base offset per partition, and a partition's messages follow it in the order they were sent.
+   */
+  #placeAll(chunk: Outgoing[], metadata: RecordMetadata[]): void {
+    if (!chunk.some((o) => o.batch.offsets !== undefined)) return
+    const next = new Map<string, number>()
+    for (const m of metadata) next.set(`${m.topicName}\0${m.partition}`, Number(m.baseOffset ?? -1))
+    for (const o of chunk) {
+      const partition = this.#chosen.get(o.message) ?? -1
+      const key = `${o.topic}\0${partition}`
+      const offset = next.get(key) ?? -1
+      if (offset >= 0) next.set(key, offset + 1)
+      if (o.batch.offsets === undefined) continue
+      o.batch.partitions![o.index] = partition
+      o.batch.offsets[o.index] = offset
+    }
   }
 
   #settle(o: Outgoing, error: KafkaError | undefined): void {
@@ -281,7 +311,12 @@ export class KafkajsProducerEngine implements ProducerEngine {
     }
     if (--batch.remaining === 0) {
       batch.errors.sort((a, b) => a.index - b.index)
-      batch.resolve({ delivered: batch.delivered, failed: batch.errors.length, errors: batch.errors })
+      const report: BatchReport = { delivered: batch.delivered, failed: batch.errors.length, errors: batch.errors }
+      if (batch.offsets !== undefined) {
+        report.partitions = batch.partitions
+        report.offsets = batch.offsets
+      }
+      batch.resolve(report)
       if (--this.#pendingBatches === 0) for (const wake of this.#idle.splice(0)) wake()
     }
   }

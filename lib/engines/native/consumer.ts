@@ -9,7 +9,7 @@ import {
   type NativeConsumer,
   type TopicPartitionOffset,
 } from '../../binding'
-import { FETCH_QUEUE_BACKOFF_MS, type ResolvedConsumerConfig } from '../../config'
+import { FETCH_QUEUE_BACKOFF_MS, STATISTICS_DEFAULTS, type ResolvedConsumerConfig } from '../../config'
 import { emitSafely } from '../../emit'
 import { KafkaError } from '../../errors'
 import { librdkafkaPattern } from '../../topic-pattern'
@@ -71,7 +71,11 @@ export class NativeConsumerEngine implements ConsumerEngine {
       requireLibrdkafka('group.protocol "consumer" (KIP-848)', 2, 10, 'group.protocol')
     try {
       this.#native = new (binding().Consumer)(
-        nativeConfig({ ...resolved.librdkafka, ...fetchPacing(librdkafkaVersion(), resolved.librdkafka) }),
+        nativeConfig({
+          ...STATISTICS_DEFAULTS,
+          ...resolved.librdkafka,
+          ...fetchPacing(librdkafkaVersion(), resolved.librdkafka),
+        }),
         () => wake.fn?.(),
       )
     } catch (err) {
@@ -170,7 +174,8 @@ export class NativeConsumerEngine implements ConsumerEngine {
           facility: text.slice(0, nl),
           message: text.slice(nl + 1),
         })
-      } else if (this.#events.listenerCount('stats') > 0) {
+      } else {
+        // Parsed even without a listener: the consumer's metrics read the statistics.
         emitSafely(this.#events, 'stats', JSON.parse(a as string) as Record<string, unknown>)
       }
     }

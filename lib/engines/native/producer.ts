@@ -10,7 +10,7 @@ import {
   type SettledRow,
   type TopicPartitionOffset,
 } from '../../binding'
-import type { ResolvedProducerConfig } from '../../config'
+import { STATISTICS_DEFAULTS, type ResolvedProducerConfig } from '../../config'
 import { emitSafely } from '../../emit'
 import { describeErrno, KafkaError } from '../../errors'
 import type { BatchFailure, BatchReport, ProducerStats } from '../../types'
@@ -38,7 +38,7 @@ function errorFor(errno: number, origin: Error): KafkaError {
 }
 
 function settle(state: DispatchState, row: SettledRow): void {
-  const [id, delivered, indices, codes] = row
+  const [id, delivered, indices, codes, partitions, offsets] = row
   const batch = state.pending.get(id)
   if (batch === undefined) return
   state.pending.delete(id)
@@ -54,7 +54,12 @@ function settle(state: DispatchState, row: SettledRow): void {
       errors.push({ index: indices[i], error })
     }
   }
-  batch.resolve({ delivered, failed: errors.length, errors })
+  const report: BatchReport = { delivered, failed: errors.length, errors }
+  if (offsets !== undefined) {
+    report.partitions = partitions
+    report.offsets = offsets
+  }
+  batch.resolve(report)
 }
 
 export class NativeProducerEngine implements ProducerEngine {
@@ -91,7 +96,11 @@ export class NativeProducerEngine implements ProducerEngine {
       }
     }
     try {
-      this.#native = new (binding().Producer)(nativeConfig(resolved.librdkafka), onEvents, resolved.exitFlushTimeoutMs)
+      this.#native = new (binding().Producer)(
+        nativeConfig({ ...STATISTICS_DEFAULTS, ...resolved.librdkafka }),
+        onEvents,
+        resolved.exitFlushTimeoutMs,
+      )
     } catch (err) {
       throw KafkaError.from(err)
     }
@@ -103,7 +112,7 @@ export class NativeProducerEngine implements ProducerEngine {
     return reachCluster((ms) => this.#native.ping(ms), timeoutMs)
   }
 
-  send(topic: string, batch: FlatBatch, _count: number, origin: Error): Promise<BatchReport> {
+  send(topic: string, batch: FlatBatch, _count: number, origin: Error, offsets: boolean): Promise<BatchReport> {
     const id = this.#nextId++
     return new Promise<BatchReport>((resolve, reject) => {
       this.#state.pending.set(id, { resolve, origin })
@@ -117,6 +126,7 @@ export class NativeProducerEngine implements ProducerEngine {
           batch.timestamps,
           batch.headers,
           batch.layout,
+          offsets,
         )
       } catch (err) {
         this.#state.pending.delete(id)
