@@ -39,6 +39,9 @@ const HELP = `usage: npm run bench -- [options]
                       or the name of a cluster started by \`npm run kafka:start\` (e.g. single)
   --json FILE         also write every trial and the summary as JSON
   --consumer-set K=V,...  librdkafka consumer settings for the C and native consumers
+  --metrics-port N    serve /metrics on 127.0.0.1:N during the turbokafka trials: the trial's
+                      delivered and read messages, its rate, e2e latency quantiles, and its
+                      clients' own metrics (consumer lag included)
   --chart FILE.svg    also draw the results: throughput bars, latency percentiles
   --scenario F[:NAME] run the named scenarios of a JSON or YAML file (all, or just NAME): each
                       sets its own options (the command line's win) and may set targets, reported
@@ -53,7 +56,9 @@ engines
            kafkajs (the kafkajs engine's consumeBatch)
   e2e      c (producer thread + consumer_poll), native (produceBatch + consumeBatch),
            kafkajs (the kafkajs engine, same calls)
-  only when named: kafkajs-direct (kafkajs itself: send, eachBatch), for what the engine's layer costs
+  only when named: kafkajs-direct (kafkajs itself: send, eachBatch), for what the engine's layer costs;
+           native-observed (produce, consume: native with its metrics scraped every second and a
+           subscriber on every diagnostics channel), for what observing costs
   peers    node-rdkafka (produce, consume) when installed where the bench can require it
            (npm install --prefix bench node-rdkafka); skipped with a note otherwise
 `
@@ -69,6 +74,12 @@ function positiveNumber(name, v) {
   const n = Number(v)
   if (!(n > 0) || !Number.isFinite(n))
     throw new UsageError(`--${name} must be a positive number (got ${JSON.stringify(v)})`)
+  return n
+}
+
+function port(v) {
+  const n = positiveInt('metrics-port', v)
+  if (n > 65535) throw new UsageError(`--metrics-port must be a TCP port (got ${v})`)
   return n
 }
 
@@ -104,6 +115,7 @@ const OPTIONS = {
   replication: { type: 'string', default: '1' },
   json: { type: 'string' },
   'consumer-set': { type: 'string' },
+  'metrics-port': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 }
 
@@ -218,6 +230,7 @@ function parseOptions(argv) {
     replication: positiveInt('replication', parsed.replication),
     json: parsed.json,
     consumerSet: parseConsumerSet(parsed['consumer-set']),
+    metricsPort: parsed['metrics-port'] === undefined ? undefined : port(parsed['metrics-port']),
   }
 }
 

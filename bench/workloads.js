@@ -21,6 +21,14 @@ const WORKLOADS = {
         engine: 'native',
         form: 'array',
       },
+      'native-observed': {
+        label: 'turbokafka produceBatch(Buffer[]), observed',
+        script: 'produce-turbokafka.js',
+        engine: 'native',
+        form: 'array',
+        observe: true,
+        optional: true,
+      },
       'native-packed': {
         label: 'turbokafka produceBatch(packed)',
         script: 'produce-turbokafka.js',
@@ -65,6 +73,13 @@ const WORKLOADS = {
       c: { label: 'C librdkafka, consumer_poll per message', c: 'consumer', mode: 'poll' },
       'c-batch': { label: 'C librdkafka, consume_batch_queue', c: 'consumer', mode: 'batch' },
       native: { label: 'turbokafka consumeBatch', script: 'consume-turbokafka.js', engine: 'native' },
+      'native-observed': {
+        label: 'turbokafka consumeBatch, observed',
+        script: 'consume-turbokafka.js',
+        engine: 'native',
+        observe: true,
+        optional: true,
+      },
       kafkajs: { label: 'turbokafka engine kafkajs, consumeBatch', script: 'consume-turbokafka.js', engine: 'kafkajs' },
       'kafkajs-direct': {
         label: 'kafkajs eachBatch, no turbokafka',
@@ -246,9 +261,11 @@ function cProducerArgs(ctx, role, topic, messages, size, mode) {
 }
 
 /** What bench/trials/produce-turbokafka.js (and the kafkajs-direct trial) are told to send. */
-function producerSpec(ctx, topic, messages, size, engine, form) {
+function producerSpec(ctx, topic, messages, size, engine, form, observe = false) {
   const { opts, broker } = ctx
   return {
+    observe,
+    metricsPort: opts.metricsPort,
     bootstrapServers: broker.bootstrapServers,
     topic,
     messages,
@@ -274,7 +291,11 @@ async function runProduce(ctx) {
     await broker.createTopic(topic, opts.partitions)
     const result = def.c
       ? spawnTrial(`produce ${engine}`, ctx.c.file, cProducerArgs(ctx, def.c, topic, messages, size, def.mode))
-      : nodeTrial(`produce ${engine}`, def.script, producerSpec(ctx, topic, messages, size, def.engine, def.form))
+      : nodeTrial(
+          `produce ${engine}`,
+          def.script,
+          producerSpec(ctx, topic, messages, size, def.engine, def.form, def.observe),
+        )
     await broker.deleteTopic(topic)
     if (result.delivered + result.failed !== messages) {
       throw new Error(`produce ${engine}: ${result.delivered} delivered + ${result.failed} failed != ${messages} sent`)
@@ -313,6 +334,8 @@ function readTopic(ctx, engine, topic, group, messages, size) {
         ...keyValues(consumerConfig(ctx.c.librdkafka, opts.consumerSet)),
       ])
     : nodeTrial(`consume ${engine}`, def.script, {
+        observe: def.observe === true,
+        metricsPort: opts.metricsPort,
         bootstrapServers: broker.bootstrapServers,
         topic,
         group,
@@ -382,6 +405,7 @@ async function runE2e(ctx) {
           ...keyValues(cConfigs.consumer),
         ])
       : nodeTrial(`e2e ${engine}`, def.script, {
+          metricsPort: opts.metricsPort,
           bootstrapServers: broker.bootstrapServers,
           topic,
           partitions: opts.partitions,

@@ -92,6 +92,8 @@ describe('bench options', () => {
       [['--size', '100', '--sizes', '100'], /exclude each other/],
       [['--size=0'], /--size must be a positive integer/],
       [['--consumer-set', 'queued.min.messages'], /--consumer-set takes key=value pairs/],
+      [['--metrics-port', '70000'], /--metrics-port must be a TCP port/],
+      [['--metrics-port', 'x'], /--metrics-port must be a positive integer/],
       [['--brokers', 'no-such-cluster'], /neither host:port nor a running cluster/],
     ]
     for (const [args, message] of bad) {
@@ -227,7 +229,7 @@ describe('bench smoke run (mock cluster, tiny counts)', () => {
     const { r, results: out } = runBench(
       [
         '--engines',
-        'c,c-batch,native,native-packed,kafkajs,kafkajs-direct',
+        'c,c-batch,native,native-packed,native-observed,kafkajs,kafkajs-direct',
         '--messages',
         '30000',
         '--repeat',
@@ -252,8 +254,16 @@ describe('bench smoke run (mock cluster, tiny counts)', () => {
     expect(r.stderr).toContain(`C baseline: bench/c/prebuilt/${process.platform}-${process.arch}/baseline`)
     const engines = (w: string) =>
       out.trials.filter((t: { workload: string }) => t.workload === w).map((t: { engine: string }) => t.engine)
-    expect(engines('produce')).toEqual(['c', 'c-batch', 'native', 'native-packed', 'kafkajs', 'kafkajs-direct'])
-    expect(engines('consume')).toEqual(['c', 'c-batch', 'native', 'kafkajs', 'kafkajs-direct'])
+    expect(engines('produce')).toEqual([
+      'c',
+      'c-batch',
+      'native',
+      'native-packed',
+      'native-observed',
+      'kafkajs',
+      'kafkajs-direct',
+    ])
+    expect(engines('consume')).toEqual(['c', 'c-batch', 'native', 'native-observed', 'kafkajs', 'kafkajs-direct'])
     expect(engines('e2e')).toEqual(['c', 'native', 'kafkajs', 'kafkajs-direct'])
     for (const t of out.trials) {
       if (t.workload === 'produce') expect([t.engine, t.delivered, t.failed]).toEqual([t.engine, 30000, 0])
@@ -287,7 +297,7 @@ describe('bench smoke run (mock cluster, tiny counts)', () => {
     // each block the bars are as long as their values relative to the block's largest.
     const svg = fs.readFileSync(chart, 'utf8')
     expect(svg.startsWith('<svg')).toBe(true)
-    expect(svg.match(/<rect x=/g)?.length).toBe(6 + 5 + 4 * 3)
+    expect(svg.match(/<rect x=/g)?.length).toBe(7 + 6 + 4 * 3)
     const bars = [
       ...svg.matchAll(
         /<text[^>]*>([^<]*)<\/text>\s*<rect x="\d+" y="[\d.]+" width="([\d.]+)"[^>]*\/>\s*<text[^>]*>([^<]*)<\/text>/g,

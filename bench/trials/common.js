@@ -186,6 +186,10 @@ function e2eTracker(spec, times) {
     get complete() {
       return t.received >= times.length
     },
+    /** The latencies counted so far, in ms (what --metrics-port serves). */
+    get latencies() {
+      return latencies
+    },
     now: () => performance.now(),
     result() {
       return {

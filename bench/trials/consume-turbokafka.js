@@ -5,6 +5,7 @@
 'use strict'
 const { Consumer } = require('../../dist/cjs/index.js')
 const { consumeUntil, runTrial } = require('./common.js')
+const { observe } = require('./observe.js')
 
 runTrial(async () => {
   const spec = JSON.parse(process.argv[2])
@@ -16,7 +17,14 @@ runTrial(async () => {
   })
   await consumer.connect()
   consumer.subscribe([spec.topic])
-  const result = await consumeUntil(spec.messages, () => consumer.consumeBatch(spec.batch, 100))
+  const kpis = { received: 0 }
+  const stop = observe(spec, [consumer], () => kpis)
+  const result = await consumeUntil(spec.messages, async () => {
+    const batch = await consumer.consumeBatch(spec.batch, 100)
+    kpis.received += batch.length
+    return batch
+  })
+  stop()
   await consumer.close()
   return result
 })

@@ -6,6 +6,7 @@
 const { Consumer, Producer } = require('../../dist/cjs/index.js')
 const { sendTimes } = require('../schedule.js')
 const { e2eTracker, runTrial, sendOnSchedule } = require('./common.js')
+const { observe } = require('./observe.js')
 
 runTrial(async () => {
   const spec = JSON.parse(process.argv[2])
@@ -21,6 +22,8 @@ runTrial(async () => {
     'group.id': spec.topic,
     engine: spec.engine,
     ...spec.consumerConfig,
+    // Served on --metrics-port: the consumer's lag, from statistics every second.
+    ...(spec.metricsPort && spec.engine === 'native' ? { 'statistics.interval.ms': 1000 } : {}),
   })
   await Promise.all([producer.connect(), consumer.connect()])
   // Joined (every partition assigned) before the schedule starts; the topic is empty until then.
@@ -29,6 +32,7 @@ runTrial(async () => {
   while (consumer.assignment().length < spec.partitions && Date.now() < joinBy) await consumer.consumeBatch(1, 100)
 
   const e2e = e2eTracker(spec, times)
+  const stop = observe(spec, [producer, consumer], () => e2e)
   const deadline = Date.now() + (spec.schedule.at(-1).start + 30) * 1000
   const reading = (async () => {
     while (!e2e.complete && Date.now() < deadline) {
@@ -45,6 +49,7 @@ runTrial(async () => {
     e2e.failed += r.failed
   })
   await reading
+  stop()
   const result = e2e.result()
   await Promise.all([producer.close(), consumer.close()])
   return result

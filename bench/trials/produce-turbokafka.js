@@ -6,6 +6,7 @@
 'use strict'
 const { Producer } = require('../../dist/cjs/index.js')
 const { produceAll, resources, runTrial } = require('./common.js')
+const { observe } = require('./observe.js')
 
 runTrial(async () => {
   const spec = JSON.parse(process.argv[2])
@@ -44,9 +45,11 @@ runTrial(async () => {
     const r = await producer.produceBatch(spec.topic, n === spec.batch && spec.form !== 'fill' ? full : makeBatch(n))
     return { delivered: r.delivered, failed: r.failed, firstError: r.errors[0]?.error.code }
   }
+  const stop = observe(spec, [producer], () => ({ delivered: producer.stats().delivered }))
   const result = spec.txnEvery
     ? await inTransactions(producer, spec, send)
     : await produceAll({ total: spec.messages, batch: spec.batch, inflight: spec.inflight, send })
+  stop()
   await producer.close()
   return result
 })
