@@ -82,7 +82,12 @@ export async function restartDead(name: string): Promise<void> {
     for (const until = Date.now() + 120_000; Date.now() < until; await new Promise((r) => setTimeout(r, 500))) {
       const { brokers } = await admin.describeCluster().catch(() => ({ brokers: [] }))
       const topics = await admin.listTopics().catch(() => undefined)
-      const described = topics ? await admin.describeTopics(topics).catch(() => undefined) : undefined
+      const described =
+        topics === undefined
+          ? undefined
+          : topics.length === 0
+            ? []
+            : await admin.describeTopics(topics).catch(() => undefined)
       const short = (described ?? []).flatMap((t) =>
         t.partitions.filter((p) => p.isr.length < p.replicas.length).map((p) => `${t.topic}[${p.partition}]`),
       )
