@@ -143,7 +143,7 @@ describe('metrics', () => {
     for (let i = 0; i < 4; i++)
       await p.produceBatch(
         topic,
-        Array.from({ length: 250 }, () => Buffer.alloc(10)),
+        Array.from({ length: 250 }, (_, i) => ({ value: Buffer.alloc(10), partition: i % 2 })),
       )
     expect((await p.produceBatch(topic, [{ value: 'x', partition: 9 }])).failed).toBe(1)
     c.subscribe([topic])
@@ -153,7 +153,7 @@ describe('metrics', () => {
     // of 1500 (lag 500 from the committed offset); reading is a few messages further.
     await p.produceBatch(
       topic,
-      Array.from({ length: 500 }, () => Buffer.alloc(10)),
+      Array.from({ length: 500 }, (_, i) => ({ value: Buffer.alloc(10), partition: i % 2 })),
     )
     let extra = 0
     for (let end = Date.now() + 600; Date.now() < end;) extra += (await c.consumeBatch(1, 100)).length
