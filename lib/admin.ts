@@ -64,7 +64,18 @@ const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state', '_
  * await admin.close()
  * ```
  */
+/** Partitions and leaders of topics from a metadata request: for turbokafka/kafkajs's partitioners. Not public API. */
+let metadataOf: (admin: Admin, topics: string[], timeoutMs: number) => ReturnType<AdminEngine['metadata']>
+
+export function adminMetadata(admin: Admin, topics: string[], timeoutMs = 30_000): ReturnType<AdminEngine['metadata']> {
+  return metadataOf(admin, topics, timeoutMs)
+}
+
 export class Admin extends Client<AdminEvents, AdminEngine> {
+  static {
+    metadataOf = (a, topics, timeoutMs) => a.callAsync(() => a.core.metadata(topics, timeoutMs))
+  }
+
   /**
    * @param config librdkafka client keys (`bootstrap.servers`, security, `client.id`, ...) plus
    *   `engine` (`auto` by default).

@@ -85,6 +85,7 @@ export interface NativeConsumer {
   position(partitions: TopicPartitionOffset[]): TopicPartitionOffset[]
   committed(partitions: TopicPartitionOffset[], timeoutMs: number): Promise<TopicPartitionOffset[]>
   watermarks(topic: string, partition: number, timeoutMs: number): Promise<{ low: number; high: number }>
+  cachedWatermarks(topic: string, partition: number): [low: number, high: number]
   ping(timeoutMs: number): Promise<void>
   /** The group's id, generation and member id, serialized (for sendOffsetsToTransaction). */
   groupMetadata(): Buffer
@@ -106,6 +107,16 @@ export interface NativeAdmin {
     timeoutMs: number,
   ): Promise<NativeTopicResult[]>
   listTopics(timeoutMs: number): Promise<string[]>
+  metadata(
+    topics: string[],
+    timeoutMs: number,
+  ): Promise<
+    Array<{
+      topic: string
+      error?: Error
+      partitions: Array<{ partition: number; leader: number; replicas: number[]; isr: number[] }>
+    }>
+  >
   describeTopics(names: string[], timeoutMs: number): Promise<unknown[]>
   describeCluster(timeoutMs: number): Promise<unknown>
   listGroups(timeoutMs: number): Promise<{ groups: unknown[]; errors: Error[] }>

@@ -291,6 +291,17 @@ export class Consumer extends Client<ConsumerEvents, ConsumerEngine> {
     return this.callAsync(() => this.core.watermarks(topic, partition, timeoutMs))
   }
 
+  /**
+   * The partition's watermarks as the last fetch response said, without a request: -1001 until
+   * it was fetched (the kafkajs engine knows only the high one).
+   */
+  cachedWatermarks(topic: string, partition: number): { low: number; high: number } {
+    if (typeof topic !== 'string' || topic.length === 0)
+      throw invalidArg('cachedWatermarks: topic must be a non-empty string')
+    checkInt('cachedWatermarks: partition', partition, 0, MAX_PARTITION)
+    return this.call(() => this.core.cachedWatermarks(topic, partition))
+  }
+
   /** Messages not yet consumed per assigned partition: high watermark minus position. */
   async lag(timeoutMs = 10_000): Promise<Array<TopicPartition & { lag: number }>> {
     const positions = this.position()

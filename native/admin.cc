@@ -23,6 +23,7 @@ Napi::Function Admin::Define(Napi::Env env) {
                          InstanceMethod<&Admin::DeleteTopics>("deleteTopics"),
                          InstanceMethod<&Admin::CreatePartitions>("createPartitions"),
                          InstanceMethod<&Admin::ListTopics>("listTopics"),
+                         InstanceMethod<&Admin::Metadata>("metadata"),
                          InstanceMethod<&Admin::DescribeTopics>("describeTopics"),
                          InstanceMethod<&Admin::DescribeCluster>("describeCluster"),
                          InstanceMethod<&Admin::ListGroups>("listGroups"),

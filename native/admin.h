@@ -82,17 +82,19 @@ class Admin : public Napi::ObjectWrap<Admin> {
   Napi::Value DeleteTopics(const Napi::CallbackInfo& info);      // (names, timeoutMs)
   Napi::Value CreatePartitions(const Napi::CallbackInfo& info);  // (items, validateOnly, timeoutMs)
   Napi::Value ListTopics(const Napi::CallbackInfo& info);        // (timeoutMs) -> names
-  Napi::Value DescribeTopics(const Napi::CallbackInfo& info);    // (names, timeoutMs)
-  Napi::Value DescribeCluster(const Napi::CallbackInfo& info);   // (timeoutMs)
-  Napi::Value ListGroups(const Napi::CallbackInfo& info);        // (timeoutMs)
-  Napi::Value DescribeGroups(const Napi::CallbackInfo& info);    // (ids, timeoutMs)
-  Napi::Value DeleteGroups(const Napi::CallbackInfo& info);      // (ids, timeoutMs)
-  Napi::Value ListOffsets(const Napi::CallbackInfo& info);       // (partitions, readCommitted, timeoutMs)
-  Napi::Value GroupOffsets(const Napi::CallbackInfo& info);      // (what, group, partitions|null, timeoutMs)
-  Napi::Value DeleteRecords(const Napi::CallbackInfo& info);     // (partitions, timeoutMs)
-  Napi::Value DescribeConfigs(const Napi::CallbackInfo& info);   // (resources, timeoutMs)
-  Napi::Value AlterConfigs(const Napi::CallbackInfo& info);      // (resources, validateOnly, timeoutMs)
-  Napi::Value Close(const Napi::CallbackInfo& info);             // (timeoutMs) -> Promise
+  // (topics, timeoutMs) -> [{ topic, error?, partitions: [{ partition, leader, replicas, isr }] }]
+  Napi::Value Metadata(const Napi::CallbackInfo& info);
+  Napi::Value DescribeTopics(const Napi::CallbackInfo& info);   // (names, timeoutMs)
+  Napi::Value DescribeCluster(const Napi::CallbackInfo& info);  // (timeoutMs)
+  Napi::Value ListGroups(const Napi::CallbackInfo& info);       // (timeoutMs)
+  Napi::Value DescribeGroups(const Napi::CallbackInfo& info);   // (ids, timeoutMs)
+  Napi::Value DeleteGroups(const Napi::CallbackInfo& info);     // (ids, timeoutMs)
+  Napi::Value ListOffsets(const Napi::CallbackInfo& info);      // (partitions, readCommitted, timeoutMs)
+  Napi::Value GroupOffsets(const Napi::CallbackInfo& info);     // (what, group, partitions|null, timeoutMs)
+  Napi::Value DeleteRecords(const Napi::CallbackInfo& info);    // (partitions, timeoutMs)
+  Napi::Value DescribeConfigs(const Napi::CallbackInfo& info);  // (resources, timeoutMs)
+  Napi::Value AlterConfigs(const Napi::CallbackInfo& info);     // (resources, validateOnly, timeoutMs)
+  Napi::Value Close(const Napi::CallbackInfo& info);            // (timeoutMs) -> Promise
 
   static void OnQueueEvent(rd_kafka_t* rk, void* opaque);
   static void OnEnvTeardown(void* arg);

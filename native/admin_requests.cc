@@ -164,6 +164,88 @@ Napi::Value Admin::ListTopics(const Napi::CallbackInfo& info) {
       });
 }
 
+namespace {
+
+struct PartitionMeta {
+  int32_t id, leader;
+  std::vector<int32_t> replicas, isrs;
+};
+struct TopicMeta {
+  std::string name;
+  rd_kafka_resp_err_t err;
+  std::vector<PartitionMeta> partitions;
+};
+
+Napi::Array Int32s(Napi::Env env, const std::vector<int32_t>& v) {
+  Napi::Array out = Napi::Array::New(env, v.size());
+  for (size_t i = 0; i < v.size(); i++) out.Set(static_cast<uint32_t>(i), v[i]);
+  return out;
+}
+
+Napi::Value TopicMetaToJs(Napi::Env env, const TopicMeta& t) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("topic", t.name);
+  if (t.err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    o.Set("error", MakeError(env, t.err, rd_kafka_err2str(t.err)).Value());
+  Napi::Array parts = Napi::Array::New(env, t.partitions.size());
+  for (size_t j = 0; j < t.partitions.size(); j++) {
+    const PartitionMeta& p = t.partitions[j];
+    Napi::Object po = Napi::Object::New(env);
+    po.Set("partition", p.id);
+    po.Set("leader", p.leader);
+    po.Set("replicas", Int32s(env, p.replicas));
+    po.Set("isr", Int32s(env, p.isrs));
+    parts.Set(static_cast<uint32_t>(j), po);
+  }
+  o.Set("partitions", parts);
+  return o;
+}
+
+}  // namespace
+
+Napi::Value Admin::Metadata(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (closed_) ThrowKafka(env, RD_KAFKA_RESP_ERR__STATE, "admin is closed");
+  if (info.Length() < 2 || !info[0].IsArray()) throw Napi::TypeError::New(env, "metadata(topics, timeoutMs)");
+  // A metadata request (what every client asks, controller or not), on the pool like ListTopics.
+  rd_kafka_t* rk = rk_;
+  const int timeout = TimeoutArg(info[1]);
+  auto wanted = std::make_shared<std::vector<std::string>>(Strings(info[0]));
+  auto topics = std::make_shared<std::vector<TopicMeta>>();
+  inflight_++;
+  std::atomic<int>* inflight = &inflight_;
+  return PromiseWorker::Start(
+      Value(),
+      [rk, timeout, wanted, topics, inflight]() {
+        const rd_kafka_metadata_t* md = nullptr;
+        rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 1, nullptr, &md, timeout);
+        for (const std::string& name : *wanted) {
+          TopicMeta t{name, RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, {}};
+          for (int i = 0; md != nullptr && i < md->topic_cnt; i++) {
+            const rd_kafka_metadata_topic_t& mt = md->topics[i];
+            if (name != mt.topic) continue;
+            t.err = mt.err;
+            for (int j = 0; j < mt.partition_cnt; j++) {
+              const rd_kafka_metadata_partition_t& mp = mt.partitions[j];
+              t.partitions.push_back({mp.id, mp.leader,
+                                      std::vector<int32_t>(mp.replicas, mp.replicas + mp.replica_cnt),
+                                      std::vector<int32_t>(mp.isrs, mp.isrs + mp.isr_cnt)});
+            }
+          }
+          topics->push_back(std::move(t));
+        }
+        if (md != nullptr) rd_kafka_metadata_destroy(md);
+        (*inflight)--;
+        return err;
+      },
+      [topics](Napi::Env e) -> Napi::Value {
+        Napi::Array out = Napi::Array::New(e, topics->size());
+        for (size_t i = 0; i < topics->size(); i++)
+          out.Set(static_cast<uint32_t>(i), TopicMetaToJs(e, (*topics)[i]));
+        return out;
+      });
+}
+
 Napi::Value Admin::DescribeTopics(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();

@@ -38,6 +38,7 @@ Napi::Function Consumer::Define(Napi::Env env) {
                          InstanceMethod<&Consumer::Position>("position"),
                          InstanceMethod<&Consumer::Committed>("committed"),
                          InstanceMethod<&Consumer::Watermarks>("watermarks"),
+                         InstanceMethod<&Consumer::CachedWatermarks>("cachedWatermarks"),
                          InstanceMethod<&Consumer::GroupMetadata>("groupMetadata"),
                          InstanceMethod<&Consumer::Ping>("ping"),
                          InstanceMethod<&Consumer::Close>("close"),
@@ -552,6 +553,21 @@ Napi::Value Consumer::Watermarks(const Napi::CallbackInfo& info) {
         o.Set("high", Napi::Number::New(e, static_cast<double>(marks->second)));
         return o;
       });
+}
+
+Napi::Value Consumer::CachedWatermarks(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  rd_kafka_t* rk = Live(env);
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber())
+    throw Napi::TypeError::New(env, "cachedWatermarks(topic, partition)");
+  const std::string topic = info[0].As<Napi::String>().Utf8Value();
+  int64_t low = RD_KAFKA_OFFSET_INVALID, high = RD_KAFKA_OFFSET_INVALID;
+  // What the last fetch response said: no request, so -1001 until this partition was fetched.
+  rd_kafka_get_watermark_offsets(rk, topic.c_str(), info[1].As<Napi::Number>().Int32Value(), &low, &high);
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, Napi::Number::New(env, static_cast<double>(low)));
+  out.Set(1u, Napi::Number::New(env, static_cast<double>(high)));
+  return out;
 }
 
 Napi::Value Consumer::GroupMetadata(const Napi::CallbackInfo& info) {

@@ -69,7 +69,9 @@ class Consumer : public Napi::ObjectWrap<Consumer> {
   Napi::Value Position(const Napi::CallbackInfo& info);    // (partitions) -> partitions
   Napi::Value Committed(const Napi::CallbackInfo& info);   // (partitions, timeoutMs) -> Promise
   Napi::Value Watermarks(const Napi::CallbackInfo& info);  // (topic, partition, timeoutMs) -> Promise
-  Napi::Value Ping(const Napi::CallbackInfo& info);        // (timeoutMs) -> Promise
+  // (topic, partition) -> [low, high] as of the last fetch, no request
+  Napi::Value CachedWatermarks(const Napi::CallbackInfo& info);
+  Napi::Value Ping(const Napi::CallbackInfo& info);  // (timeoutMs) -> Promise
   // () -> Buffer: the group's id, generation and member id, serialized for a transactional
   // producer's sendOffsetsToTransaction.
   Napi::Value GroupMetadata(const Napi::CallbackInfo& info);

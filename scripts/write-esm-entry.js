@@ -6,12 +6,20 @@ const fs = require('node:fs')
 const path = require('node:path')
 
 const root = path.join(__dirname, '..')
-const cjs = require(path.join(root, 'dist/cjs/index.js'))
-const names = Object.keys(cjs).filter((n) => n !== 'default' && n !== '__esModule')
 const out = path.join(root, 'dist/esm')
 fs.mkdirSync(out, { recursive: true })
-fs.writeFileSync(
-  path.join(out, 'index.mjs'),
-  `import cjs from '../cjs/index.js'\n\nexport const { ${names.join(', ')} } = cjs\nexport default cjs\n`,
-)
-fs.writeFileSync(path.join(out, 'index.d.mts'), `export * from '../cjs/index.js'\n`)
+
+/** dist/esm/<name>.mjs and .d.mts over the CommonJS module `cjsPath` (relative to dist/). */
+function entry(name, cjsPath) {
+  const cjs = require(path.join(root, 'dist', cjsPath))
+  const names = Object.keys(cjs).filter((n) => n !== 'default' && n !== '__esModule')
+  const from = `../${cjsPath}`
+  fs.writeFileSync(
+    path.join(out, `${name}.mjs`),
+    `import cjs from '${from}'\n\nexport const { ${names.join(', ')} } = cjs\nexport default cjs\n`,
+  )
+  fs.writeFileSync(path.join(out, `${name}.d.mts`), `export * from '${from}'\n`)
+}
+
+entry('index', 'cjs/index.js')
+entry('kafkajs', 'cjs/kafkajs/index.js') // turbokafka/kafkajs

@@ -10,11 +10,13 @@ import type {
   GroupListing,
   GroupOutcome,
   ListedOffset,
+  PartitionInfo,
   PartitionOutcome,
   TopicDescription,
   TopicOutcome,
 } from '../admin-types'
 import type { FlatBatch } from '../batch'
+import type { KafkaError } from '../errors'
 import type { TopicPartitionOffset } from '../binding'
 import type { BatchReport, ConsumedMessage, ProducerStats, TopicPartition, TopicPartitionPosition } from '../types'
 
@@ -63,6 +65,8 @@ export interface ConsumerEngine extends ClientEngine {
   position(partitions: TopicPartitionOffset[] | undefined): TopicPartitionPosition[]
   committed(partitions: TopicPartitionOffset[] | undefined, timeoutMs: number): Promise<TopicPartitionPosition[]>
   watermarks(topic: string, partition: number, timeoutMs: number): Promise<{ low: number; high: number }>
+  /** The watermarks as of the last fetch (no request); -1001 where unknown. */
+  cachedWatermarks(topic: string, partition: number): { low: number; high: number }
   /** The group membership a transactional producer commits offsets for (opaque to the classes). */
   groupMetadata(): unknown
 }
@@ -97,6 +101,11 @@ export interface AdminEngine extends ClientEngine {
   ): Promise<TopicOutcome[]>
   /** Every topic, internal ones included. */
   listTopics(timeoutMs: number): Promise<string[]>
+  /** Partitions and leaders from a metadata request (any broker answers; no controller needed). */
+  metadata(
+    topics: string[],
+    timeoutMs: number,
+  ): Promise<Array<{ topic: string; partitions: PartitionInfo[]; error?: KafkaError }>>
   describeTopics(topics: string[], timeoutMs: number): Promise<TopicDescription[]>
   describeCluster(timeoutMs: number): Promise<ClusterDescription>
   listGroups(timeoutMs: number): Promise<GroupListing[]>

@@ -143,6 +143,10 @@ export class KafkajsAdminEngine implements AdminEngine {
     return this.#run('listTopics', timeoutMs, (a) => a.listTopics())
   }
 
+  metadata(topics: string[], timeoutMs: number): Promise<TopicDescription[]> {
+    return this.describeTopics(topics, timeoutMs)
+  }
+
   async describeTopics(topics: string[], timeoutMs: number): Promise<TopicDescription[]> {
     const admin = await this.#ready(timeoutMs)
     return each(

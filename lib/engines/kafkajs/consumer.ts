@@ -28,6 +28,8 @@ import { INVALID_OFFSET, OffsetReader } from './offsets'
 const TICK_MS = 100
 
 export class KafkajsConsumerEngine implements ConsumerEngine {
+  /** Each partition's high watermark as its last fetched batch said (cachedWatermarks). */
+  readonly #highs = new Map<string, number>()
   readonly name = 'kafkajs'
   readonly #settings: ConsumerSettings
   readonly #kafka: Kafka
@@ -159,6 +161,7 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
 
   async #onBatch(consumer: KafkajsConsumer, payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload
+    this.#highs.set(partitionKey(batch.topic, batch.partition), Number(batch.highWatermark))
     if (batch.messages.length === 0) {
       resolveOffset(batch.lastOffset())
       return
@@ -339,6 +342,11 @@ export class KafkajsConsumerEngine implements ConsumerEngine {
 
   watermarks(topic: string, partition: number, timeoutMs: number): Promise<{ low: number; high: number }> {
     return this.#offsets.watermarks(topic, partition, timeoutMs)
+  }
+
+  /** The high watermark of the partition's last fetched batch; kafkajs's fetches carry no low one. */
+  cachedWatermarks(topic: string, partition: number): { low: number; high: number } {
+    return { low: -1001, high: this.#highs.get(partitionKey(topic, partition)) ?? -1001 }
   }
 
   groupMetadata(): unknown {

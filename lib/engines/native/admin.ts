@@ -2,6 +2,7 @@
 // per item in an order of its own; this puts the answers in the order asked and turns native
 // errors into KafkaErrors.
 import type {
+  PartitionInfo,
   BrokerInfo,
   ClusterDescription,
   ConfigDescription,
@@ -178,6 +179,14 @@ export class NativeAdminEngine implements AdminEngine {
 
   listTopics(timeoutMs: number): Promise<string[]> {
     return this.#admin.listTopics(timeoutMs)
+  }
+
+  async metadata(
+    topics: string[],
+    timeoutMs: number,
+  ): Promise<Array<{ topic: string; partitions: PartitionInfo[]; error?: KafkaError }>> {
+    const raw = await this.#admin.metadata(topics, timeoutMs)
+    return raw.map((t) => ({ ...t, error: t.error === undefined ? undefined : KafkaError.from(t.error) }))
   }
 
   async describeTopics(topics: string[], timeoutMs: number): Promise<TopicDescription[]> {

@@ -238,6 +238,11 @@ export class NativeConsumerEngine implements ConsumerEngine {
     return this.#native.watermarks(topic, partition, timeoutMs)
   }
 
+  cachedWatermarks(topic: string, partition: number): { low: number; high: number } {
+    const [low, high] = this.#native.cachedWatermarks(topic, partition)
+    return { low, high }
+  }
+
   groupMetadata(): unknown {
     return this.#native.groupMetadata()
   }
