@@ -39,6 +39,26 @@ describe('package', () => {
     expect(out.version).toMatch(/^\d+\.\d+\.\d+/)
   })
 
+  it('serves turbokafka/kafkajs through require and import, with kafkajs’s error classes', () => {
+    const script = `
+      const cjs = require('turbokafka/kafkajs')
+      import('turbokafka/kafkajs').then(async (esm) => {
+        const same = esm.Kafka === cjs.Kafka && esm.KafkaJSProtocolError === require('kafkajs').KafkaJSProtocolError
+        const { MockCluster } = require('turbokafka')
+        const cluster = await MockCluster.start()
+        const producer = new esm.Kafka({ brokers: [cluster.bootstrapServers], logLevel: esm.logLevel.NOTHING }).producer()
+        await producer.connect()
+        const [meta] = await producer.send({ topic: 'pkg-compat', messages: [{ value: 'x' }] })
+        await producer.disconnect(); await cluster.close()
+        console.log(JSON.stringify({ same, meta }))
+      })`
+    const r = node(['-e', script])
+    expect(r.stderr).toBe('')
+    const out = JSON.parse(r.stdout)
+    expect(out.same).toBe(true)
+    expect(out.meta).toMatchObject({ topicName: 'pkg-compat', errorCode: 0, baseOffset: '0' })
+  })
+
   it('says exactly what to install when librdkafka development files are missing', () => {
     const r = node(['scripts/find-librdkafka.js', '--libs'], {
       ...process.env,
