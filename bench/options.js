@@ -58,7 +58,9 @@ engines
            kafkajs (the kafkajs engine, same calls)
   only when named: kafkajs-direct (kafkajs itself: send, eachBatch), for what the engine's layer costs;
            native-observed (produce, consume: native with its metrics scraped every second and a
-           subscriber on every diagnostics channel), for what observing costs
+           subscriber on every diagnostics channel), for what observing costs; compat-send and
+           kafkajs-send (produce: kafkajs's send() of one message, 1,000 outstanding, on
+           turbokafka/kafkajs and on kafkajs), compat-each and kafkajs-each (consume: eachMessage)
   peers    node-rdkafka (produce, consume) when installed where the bench can require it
            (npm install --prefix bench node-rdkafka); skipped with a note otherwise
 `

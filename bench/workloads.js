@@ -46,6 +46,18 @@ const WORKLOADS = {
         script: 'produce-kafkajs-direct.js',
         optional: true,
       },
+      'compat-send': {
+        label: 'turbokafka/kafkajs send() of one message',
+        script: 'kafkajs-api.js',
+        lib: 'compat',
+        optional: true,
+      },
+      'kafkajs-send': {
+        label: 'kafkajs send() of one message, no turbokafka',
+        script: 'kafkajs-api.js',
+        lib: 'kafkajs',
+        optional: true,
+      },
       'node-rdkafka': {
         label: 'node-rdkafka produce, delivery reports',
         script: 'produce-node-rdkafka.js',
@@ -84,6 +96,18 @@ const WORKLOADS = {
       'kafkajs-direct': {
         label: 'kafkajs eachBatch, no turbokafka',
         script: 'consume-kafkajs-direct.js',
+        optional: true,
+      },
+      'compat-each': {
+        label: 'turbokafka/kafkajs eachMessage',
+        script: 'kafkajs-api.js',
+        lib: 'compat',
+        optional: true,
+      },
+      'kafkajs-each': {
+        label: 'kafkajs eachMessage, no turbokafka',
+        script: 'kafkajs-api.js',
+        lib: 'kafkajs',
         optional: true,
       },
       'node-rdkafka': { label: 'node-rdkafka consume(batch)', script: 'consume-node-rdkafka.js', peer: 'node-rdkafka' },
@@ -291,11 +315,11 @@ async function runProduce(ctx) {
     await broker.createTopic(topic, opts.partitions)
     const result = def.c
       ? spawnTrial(`produce ${engine}`, ctx.c.file, cProducerArgs(ctx, def.c, topic, messages, size, def.mode))
-      : nodeTrial(
-          `produce ${engine}`,
-          def.script,
-          producerSpec(ctx, topic, messages, size, def.engine, def.form, def.observe),
-        )
+      : nodeTrial(`produce ${engine}`, def.script, {
+          ...producerSpec(ctx, topic, messages, size, def.engine, def.form, def.observe),
+          lib: def.lib,
+          ...(def.lib ? { inflight: 1000 } : {}), // one message per send(), 1,000 outstanding
+        })
     await broker.deleteTopic(topic)
     if (result.delivered + result.failed !== messages) {
       throw new Error(`produce ${engine}: ${result.delivered} delivered + ${result.failed} failed != ${messages} sent`)
@@ -334,6 +358,8 @@ function readTopic(ctx, engine, topic, group, messages, size) {
         ...keyValues(consumerConfig(ctx.c.librdkafka, opts.consumerSet)),
       ])
     : nodeTrial(`consume ${engine}`, def.script, {
+        mode: 'consume',
+        lib: def.lib,
         observe: def.observe === true,
         metricsPort: opts.metricsPort,
         bootstrapServers: broker.bootstrapServers,

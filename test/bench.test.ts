@@ -229,7 +229,7 @@ describe('bench smoke run (mock cluster, tiny counts)', () => {
     const { r, results: out } = runBench(
       [
         '--engines',
-        'c,c-batch,native,native-packed,native-observed,kafkajs,kafkajs-direct',
+        'c,c-batch,native,native-packed,native-observed,kafkajs,kafkajs-direct,compat-send,compat-each',
         '--messages',
         '30000',
         '--repeat',
@@ -262,8 +262,17 @@ describe('bench smoke run (mock cluster, tiny counts)', () => {
       'native-observed',
       'kafkajs',
       'kafkajs-direct',
+      'compat-send',
     ])
-    expect(engines('consume')).toEqual(['c', 'c-batch', 'native', 'native-observed', 'kafkajs', 'kafkajs-direct'])
+    expect(engines('consume')).toEqual([
+      'c',
+      'c-batch',
+      'native',
+      'native-observed',
+      'kafkajs',
+      'kafkajs-direct',
+      'compat-each',
+    ])
     expect(engines('e2e')).toEqual(['c', 'native', 'kafkajs', 'kafkajs-direct'])
     for (const t of out.trials) {
       if (t.workload === 'produce') expect([t.engine, t.delivered, t.failed]).toEqual([t.engine, 30000, 0])
@@ -297,7 +306,7 @@ describe('bench smoke run (mock cluster, tiny counts)', () => {
     // each block the bars are as long as their values relative to the block's largest.
     const svg = fs.readFileSync(chart, 'utf8')
     expect(svg.startsWith('<svg')).toBe(true)
-    expect(svg.match(/<rect x=/g)?.length).toBe(7 + 6 + 4 * 3)
+    expect(svg.match(/<rect x=/g)?.length).toBe(8 + 7 + 4 * 3)
     const bars = [
       ...svg.matchAll(
         /<text[^>]*>([^<]*)<\/text>\s*<rect x="\d+" y="[\d.]+" width="([\d.]+)"[^>]*\/>\s*<text[^>]*>([^<]*)<\/text>/g,

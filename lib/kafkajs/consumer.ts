@@ -160,6 +160,10 @@ export class CompatConsumer implements RunnerHost {
     return c
   }
 
+  listens(type: string): boolean {
+    return this.#emitter.listenerCount(type) > 0
+  }
+
   emit(type: string, payload: unknown): void {
     if (this.#emitter.listenerCount(type) === 0) return
     this.#emitter.emit(type, { id: ++this.#eventId, type, timestamp: Date.now(), payload })
@@ -242,7 +246,7 @@ export class CompatConsumer implements RunnerHost {
   }
 
   touched(tp: TopicPartition): boolean {
-    return this.#touched.has(partitionKey(tp.topic, tp.partition))
+    return this.#touched.size > 0 && this.#touched.has(partitionKey(tp.topic, tp.partition))
   }
 
   pauseNow(tp: TopicPartition): void {

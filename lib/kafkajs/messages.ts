@@ -17,6 +17,8 @@ function headersOf(h: IHeaders | undefined): Array<[string, Buffer | string]> | 
 }
 
 export function toMessage(m: KafkajsMessage): Message {
+  // Without headers or a timestamp a kafkajs message already has turbokafka's shape.
+  if (m.headers == null && m.timestamp == null && m.value !== undefined) return m as Message
   const out: Message = { value: m.value ?? null }
   if (m.key !== undefined && m.key !== null) out.key = m.key
   if (m.partition !== undefined && m.partition !== null) out.partition = m.partition

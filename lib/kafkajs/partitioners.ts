@@ -36,6 +36,11 @@ export class PartitionChooser {
     this.#maxAgeMs = maxAgeMs
   }
 
+  /** The messages as turbokafka messages when librdkafka partitions them; undefined otherwise. */
+  placeNow(messages: KafkajsMessage[]): Message[] | undefined {
+    return this.#choose === undefined ? messages.map(toMessage) : undefined
+  }
+
   /** The messages as turbokafka messages, each with its partition when a JS partitioner chooses. */
   async place(topic: string, messages: KafkajsMessage[]): Promise<Message[]> {
     const out = messages.map(toMessage)

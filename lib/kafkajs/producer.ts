@@ -41,6 +41,7 @@ interface Open {
 
 /** kafkajs's RecordMetadata of messages [start, end) of a report: one per partition written. */
 function metadataOf(topic: string, report: BatchReport, start: number, end: number): RecordMetadata[] {
+  if (end - start === 1) return [record(topic, report.partitions![start]!, report.offsets![start]!)]
   const first = new Map<number, number>()
   for (let i = start; i < end; i++) {
     const p = report.partitions![i]!
@@ -48,14 +49,11 @@ function metadataOf(topic: string, report: BatchReport, start: number, end: numb
     const seen = first.get(p)
     if (seen === undefined || o < seen) first.set(p, o)
   }
-  return [...first].map(([partition, offset]) => ({
-    topicName: topic,
-    partition,
-    errorCode: 0,
-    baseOffset: String(offset),
-    logAppendTime: '-1',
-    logStartOffset: '-1',
-  }))
+  return [...first].map(([partition, offset]) => record(topic, partition, offset))
+}
+
+function record(topicName: string, partition: number, offset: number): RecordMetadata {
+  return { topicName, partition, errorCode: 0, baseOffset: String(offset), logAppendTime: '-1', logStartOffset: '-1' }
 }
 
 export class CompatProducer {
@@ -79,7 +77,8 @@ export class CompatProducer {
       ...retry(config.retry, true),
       acks: -1,
       'enable.idempotence': this.#idempotent,
-      'linger.ms': 5,
+      // kafkajs sends each call at once; the calls of one event-loop turn already form a batch.
+      'linger.ms': 0,
     }
     this.#chooser = new PartitionChooser(config.createPartitioner, client)
     Object.assign(this.#settings, this.#chooser.settings)
@@ -96,6 +95,18 @@ export class CompatProducer {
 
   /** The native producer for these per-send settings (created at first use). */
   #native(acks: number | undefined, compression: number | undefined, timeout: number | undefined): Producer {
+    const last = this.#last
+    if (last !== undefined && last.acks === acks && last.compression === compression && last.timeout === timeout)
+      return last.producer
+    const producer = this.#nativeFor(acks, compression, timeout)
+    this.#last = { acks, compression, timeout, producer }
+    return producer
+  }
+
+  /** The last settings asked for and their producer: a service usually sends with one. */
+  #last: { acks?: number; compression?: number; timeout?: number; producer: Producer } | undefined
+
+  #nativeFor(acks: number | undefined, compression: number | undefined, timeout: number | undefined): Producer {
     const key = `${acks ?? -1}/${compression ?? 0}/${timeout ?? ''}`
     let p = this.#natives.get(key)
     if (p === undefined) {
@@ -127,6 +138,7 @@ export class CompatProducer {
     this.#flushOpen()
     const natives = [...this.#natives.values()]
     this.#natives.clear()
+    this.#last = undefined
     await Promise.all(natives.map((p) => p.close()))
     await this.#chooser.close()
     if (this.#connected) {
@@ -135,21 +147,34 @@ export class CompatProducer {
     }
   }
 
-  async send(record: ProducerRecord): Promise<RecordMetadata[]> {
+  send(record: ProducerRecord): Promise<RecordMetadata[]> {
     if (record === null || typeof record !== 'object' || typeof record.topic !== 'string')
-      throw toKafkajs(new TypeError('send: expected { topic, messages }'))
-    return this.sendBatch({ ...record, topicMessages: [{ topic: record.topic, messages: record.messages }] })
+      return Promise.reject(toKafkajs(new TypeError('send: expected { topic, messages }')))
+    return this.#sendTopics(record, [{ topic: record.topic, messages: record.messages }])
   }
 
-  async sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
-    const native = this.#native(batch.acks, batch.compression, batch.timeout)
-    const parts = await Promise.all(
-      (batch.topicMessages ?? []).map(async ({ topic, messages }) => {
-        if (!Array.isArray(messages)) throw toKafkajs(new TypeError(`sendBatch: ${topic}: messages must be an array`))
-        return this.#join(native, topic, await this.#chooser.place(topic, messages))
-      }),
-    )
-    return parts.flat()
+  sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+    return this.#sendTopics(batch, batch.topicMessages ?? [])
+  }
+
+  /**
+   * No await on the common path (one topic, the native partitioner): a send adds its messages
+   * to the open batch at once and returns its own promise.
+   */
+  #sendTopics(opts: ProducerBatch, topics: NonNullable<ProducerBatch['topicMessages']>): Promise<RecordMetadata[]> {
+    try {
+      const native = this.#native(opts.acks, opts.compression, opts.timeout)
+      const parts = topics.map(({ topic, messages }) => {
+        if (!Array.isArray(messages)) throw new TypeError(`sendBatch: ${topic}: messages must be an array`)
+        const placed = this.#chooser.placeNow(messages)
+        return placed !== undefined
+          ? this.#join(native, topic, placed)
+          : this.#chooser.place(topic, messages).then((m) => this.#join(native, topic, m))
+      })
+      return parts.length === 1 ? parts[0]! : Promise.all(parts).then((p) => p.flat())
+    } catch (err) {
+      return Promise.reject(err instanceof Error && err.name.startsWith('KafkaJS') ? err : toKafkajs(err))
+    }
   }
 
   /** Adds messages to the open batch of `native`; resolves with their metadata once it settles. */
@@ -167,7 +192,7 @@ export class CompatProducer {
         start,
         end,
         settle: (report) => {
-          const failure = report.errors.find((e) => e.index >= start && e.index < end)
+          const failure = report.failed === 0 ? undefined : report.errors.find((e) => e.index >= start && e.index < end)
           if (failure) reject(toKafkajs(failure.error))
           else resolve(metadataOf(topic, report, start, end))
         },

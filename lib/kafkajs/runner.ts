@@ -19,6 +19,8 @@ export interface RunnerHost {
   readonly retryMs: number
   running: boolean
   emit(type: string, payload: unknown): void
+  /** Whether anyone listens to `type` (so that its payload is built only then). */
+  listens(type: string): boolean
   /** Pauses a partition from inside a handler (its rest of the batch is then skipped). */
   pauseNow(tp: TopicPartition): void
   /** Seeks `tp` before the next batch (kafkajs's seek). */
@@ -67,8 +69,10 @@ export class Runner {
     const { topic, partition } = messages[0]!
     const tp = { topic, partition }
     const started = Date.now()
-    const info = this.#batchInfo(tp, messages)
-    this.#host.emit('consumer.start_batch_process', info)
+    const observed =
+      this.#host.listens('consumer.start_batch_process') || this.#host.listens('consumer.end_batch_process')
+    const info = observed ? this.#batchInfo(tp, messages) : undefined
+    if (info) this.#host.emit('consumer.start_batch_process', info)
     let next = messages[0]!.offset // the first offset not processed
     let paused = false
     const pause = () => {
@@ -88,7 +92,6 @@ export class Runner {
             pause,
           })
           next = m.offset + 1
-          this.resolve(tp, m.offset)
         }
       } else if (this.#config.eachBatch) {
         await this.#config.eachBatch(this.#payload(tp, messages, pause, (o) => (next = o + 1)))
@@ -97,22 +100,24 @@ export class Runner {
           this.resolve(tp, next - 1)
         }
       }
-      this.#host.emit('consumer.end_batch_process', { ...info, duration: Date.now() - started })
+      if (info) this.#host.emit('consumer.end_batch_process', { ...info, duration: Date.now() - started })
     } catch (error) {
       this.#host.emit('consumer.crash', { error, groupId: this.#host.groupId, restart: true })
       if (!paused) await new Promise((r) => setTimeout(r, this.#host.retryMs))
       paused = true // from the message that failed, as kafkajs retries it
     }
+    // Every message eachMessage returned from counts as processed (one update per batch).
+    if (this.#config.eachMessage && next > messages[0]!.offset) this.resolve(tp, next - 1, next - messages[0]!.offset)
     // What was fetched after the first message not processed comes again (after a resume).
     if (paused && this.#host.running && !this.#host.seekPending(tp)) this.#host.seekTo(tp, next)
   }
 
-  resolve(tp: TopicPartition, offset: number): void {
+  resolve(tp: TopicPartition, offset: number, count = 1): void {
     const key = partitionKey(tp.topic, tp.partition)
     const seen = this.#pending.get(key)
     if (seen !== undefined && seen.offset > offset + 1) return
     this.#pending.set(key, { ...tp, offset: offset + 1 })
-    this.#resolvedSinceCommit++
+    this.#resolvedSinceCommit += count
   }
 
   #batchInfo(tp: TopicPartition, messages: ConsumedMessage[]) {
