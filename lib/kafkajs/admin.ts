@@ -120,10 +120,12 @@ export class CompatAdmin {
       const [d] = check(await a.describeTopics([topic]))
       const at = timestamp === undefined ? ('latest' as const) : timestamp
       const found = check(await a.listOffsets(d!.partitions.map(({ partition }) => ({ topic, partition, at }))))
-      const latest = check(
-        await a.listOffsets(d!.partitions.map(({ partition }) => ({ topic, partition, at: 'latest' as const }))),
-      )
-      // A time after the last message: kafkajs answers the end of the log, not -1.
+      // A time after the last message: kafkajs answers the end of the log, not -1 (asked only then).
+      const latest = found.every((o) => o.offset >= 0)
+        ? found
+        : check(
+            await a.listOffsets(d!.partitions.map(({ partition }) => ({ topic, partition, at: 'latest' as const }))),
+          )
       return found.map((o, i) => ({
         partition: o.partition,
         offset: String(o.offset < 0 ? latest[i]!.offset : o.offset),

@@ -14,11 +14,11 @@ import type {
   TopicPartitionOffsetAndMetadata,
 } from 'kafkajs'
 
-import { Admin } from '../admin'
 import { Consumer } from '../consumer'
 import { kafkajs } from '../engine'
 import { partitionKey } from '../engines/shared'
 import type { LogEntry, RebalanceEvent, TopicPartition } from '../types'
+import { CompatAdmin } from './admin'
 import { onlyKnown, retry, type Settings } from './config'
 import { notSupported, toKafkajs } from './errors'
 import { Runner, type RunnerHost } from './runner'
@@ -307,27 +307,12 @@ export class CompatConsumer implements RunnerHost {
   }
 
   async describeGroup(): Promise<GroupDescription> {
-    const admin = new Admin({ ...this.#settings, engine: 'native' })
+    const admin = new CompatAdmin(this.#settings)
     try {
-      const [g] = await admin.describeGroups([this.groupId])
-      return {
-        groupId: g!.groupId,
-        state: g!.state,
-        protocol: g!.protocol,
-        protocolType: 'consumer',
-        errorCode: 0,
-        members: g!.members.map((m) => ({
-          memberId: m.memberId,
-          clientId: m.clientId,
-          clientHost: m.host,
-          memberMetadata: Buffer.alloc(0),
-          memberAssignment: Buffer.alloc(0),
-        })),
-      } as GroupDescription
-    } catch (err) {
-      throw toKafkajs(err)
+      const { groups } = await admin.describeGroups([this.groupId])
+      return groups[0] as GroupDescription
     } finally {
-      await admin.close()
+      await admin.disconnect()
     }
   }
 

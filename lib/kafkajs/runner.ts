@@ -33,6 +33,16 @@ export interface RunnerHost {
   seekPending(tp: TopicPartition): boolean
 }
 
+/** A partition batch's figures as kafkajs's batch events and Batch give them (strings). */
+interface BatchInfo extends TopicPartition {
+  highWatermark: string
+  offsetLag: string
+  offsetLagLow: string
+  batchSize: number
+  firstOffset: string
+  lastOffset: string
+}
+
 export class Runner {
   readonly #host: RunnerHost
   readonly #config: ConsumerRunConfig
@@ -71,8 +81,9 @@ export class Runner {
     const started = Date.now()
     const observed =
       this.#host.listens('consumer.start_batch_process') || this.#host.listens('consumer.end_batch_process')
-    const info = observed ? this.#batchInfo(tp, messages) : undefined
-    if (info) this.#host.emit('consumer.start_batch_process', info)
+    // Built once, only when an event or eachBatch's batch needs it (it reads the watermarks).
+    const info = observed || this.#config.eachBatch ? this.#batchInfo(tp, messages) : undefined
+    if (observed) this.#host.emit('consumer.start_batch_process', info)
     let next = messages[0]!.offset // the first offset not processed
     let paused = false
     const pause = () => {
@@ -94,13 +105,13 @@ export class Runner {
           next = m.offset + 1
         }
       } else if (this.#config.eachBatch) {
-        await this.#config.eachBatch(this.#payload(tp, messages, pause, (o) => (next = o + 1)))
+        await this.#config.eachBatch(this.#payload(tp, messages, info!, pause, (o) => (next = o + 1)))
         if (this.#config.eachBatchAutoResolve !== false && !this.#host.touched(tp)) {
           next = messages.at(-1)!.offset + 1
           this.resolve(tp, next - 1)
         }
       }
-      if (info) this.#host.emit('consumer.end_batch_process', { ...info, duration: Date.now() - started })
+      if (observed) this.#host.emit('consumer.end_batch_process', { ...info, duration: Date.now() - started })
     } catch (error) {
       this.#host.emit('consumer.crash', { error, groupId: this.#host.groupId, restart: true })
       if (!paused) await new Promise((r) => setTimeout(r, this.#host.retryMs))
@@ -120,7 +131,7 @@ export class Runner {
     this.#resolvedSinceCommit += count
   }
 
-  #batchInfo(tp: TopicPartition, messages: ConsumedMessage[]) {
+  #batchInfo(tp: TopicPartition, messages: ConsumedMessage[]): BatchInfo {
     const high = this.#host.consumer.cachedWatermarks(tp.topic, tp.partition).high
     const first = messages[0]!.offset
     const last = messages.at(-1)!.offset
@@ -138,10 +149,10 @@ export class Runner {
   #payload(
     tp: TopicPartition,
     messages: ConsumedMessage[],
+    info: BatchInfo,
     pause: () => () => void,
     resolved: (o: number) => void,
   ): EachBatchPayload {
-    const info = this.#batchInfo(tp, messages)
     const kafkaMessages: KafkaMessage[] = messages.map(fromConsumed)
     const batch: Batch = {
       ...tp,
