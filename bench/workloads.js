@@ -95,7 +95,9 @@ const WORKLOADS = {
       kafkajs: { label: 'turbokafka engine kafkajs, consumeBatch', script: 'consume-turbokafka.js', engine: 'kafkajs' },
       'kafkajs-direct': {
         label: 'kafkajs eachBatch, no turbokafka',
-        script: 'consume-kafkajs-direct.js',
+        script: 'kafkajs-api.js',
+        lib: 'kafkajs',
+        handler: 'batch',
         optional: true,
       },
       'compat-each': {
@@ -360,6 +362,7 @@ function readTopic(ctx, engine, topic, group, messages, size) {
     : nodeTrial(`consume ${engine}`, def.script, {
         mode: 'consume',
         lib: def.lib,
+        handler: def.handler,
         observe: def.observe === true,
         metricsPort: opts.metricsPort,
         bootstrapServers: broker.bootstrapServers,

@@ -2,8 +2,8 @@
 // One trial of kafkajs's API, on kafkajs itself (spec.lib 'kafkajs') or on turbokafka/kafkajs
 // (spec.lib 'compat'), in a fresh process, with the same code for both. Produce: spec.messages
 // send() calls of one message each, spec.inflight of them outstanding (the way a service sends per
-// request). Consume: eachMessage in a fresh group from the beginning of a pre-filled topic. Prints
-// one JSON line like the other trials.
+// request). Consume: eachMessage (eachBatch with spec.handler 'batch') in a fresh group from the
+// beginning of a pre-filled topic. Prints one JSON line like the other trials.
 'use strict'
 const { consumeCounter, produceAll, runTrial } = require('./common.js')
 
@@ -38,10 +38,18 @@ async function consume(spec, { Kafka, logLevel }) {
   await consumer.connect()
   await consumer.subscribe({ topic: spec.topic, fromBeginning: true })
   const counter = consumeCounter(spec.messages)
-  await consumer.run({
-    autoCommit: false,
-    eachMessage: async ({ message }) => counter.add(1, message.value.length),
-  })
+  await consumer.run(
+    spec.handler === 'batch'
+      ? {
+          autoCommit: false,
+          eachBatch: async ({ batch }) => {
+            let bytes = 0
+            for (const m of batch.messages) bytes += m.value.length
+            counter.add(batch.messages.length, bytes)
+          },
+        }
+      : { autoCommit: false, eachMessage: async ({ message }) => counter.add(1, message.value.length) },
+  )
   await counter.done
   const result = counter.result()
   await consumer.disconnect()
