@@ -50,6 +50,14 @@ function checkPartitions(list: unknown, withOffsets: boolean): TopicPartitionOff
   })
 }
 
+/** What a transactional Producer reads from a Consumer: its engine's group metadata. */
+let groupMetadataOf: (consumer: Consumer) => unknown
+
+/** The consumer's group membership, for Producer.sendOffsetsToTransaction. Not public API. */
+export function consumerGroupMetadata(consumer: Consumer): unknown {
+  return groupMetadataOf(consumer)
+}
+
 /**
  * A Kafka consumer in a consumer group, over librdkafka (or kafkajs: see `engine`). Messages come
  * in batches:
@@ -63,14 +71,6 @@ function checkPartitions(list: unknown, withOffsets: boolean): TopicPartitionOff
  * }
  * ```
  */
-/** What a transactional Producer reads from a Consumer: its engine's group metadata. */
-let groupMetadataOf: (consumer: Consumer) => unknown
-
-/** The consumer's group membership, for Producer.sendOffsetsToTransaction. Not public API. */
-export function consumerGroupMetadata(consumer: Consumer): unknown {
-  return groupMetadataOf(consumer)
-}
-
 export class Consumer extends Client<ConsumerEvents, ConsumerEngine> {
   static {
     groupMetadataOf = (c) => c.call(() => c.core.groupMetadata())
