@@ -16,7 +16,9 @@ const BUILD_FILES = [
   'scripts/find-librdkafka.js',
   'scripts/fingerprint.js',
   'scripts/librdkafka.js',
+  'scripts/npm-fetch.js',
   'scripts/prebuild.js',
+  'scripts/toolchain.js',
 ]
 
 function inputs() {

@@ -7,25 +7,28 @@
 // CONFIGURE_FLAGS: nothing is downloaded, every library comes from the system's development
 // packages, and only the static library is built. The result is installed into the cache:
 //
-//   <cache>/librdkafka/<version>-<first 12 hex digits of the integrity>/
+//   <cache>/librdkafka/<version>-<first 12 hex digits of the integrity>-linux-<arch>/
 //     lib/librdkafka.a, include/librdkafka/*.h, lib/pkgconfig/rdkafka.pc
 //
-// where <cache> is $TURBOKAFKA_CACHE, else ~/.cache/turbokafka. An install that is already there
+// where <cache> is $TURBOKAFKA_CACHE, else ~/.cache/turbokafka, and <arch> the architecture it is
+// built for: this machine's, or arm64 with Debian's cross toolchain (scripts/toolchain.js). An install that is already there
 // is used as it is. rdkafka.pc lists the libraries that librdkafka.a needs as -l flags, so that
 // `pkg-config --static --libs rdkafka` with PKG_CONFIG_PATH at lib/pkgconfig gives
 // scripts/find-librdkafka.js the full link (TURBOKAFKA_LINK=static).
 //
 //   node scripts/librdkafka.js                    builds if needed, prints the install prefix
 //   node scripts/librdkafka.js --pkg-config-path  the same, but prints the folder of rdkafka.pc
+//   node scripts/librdkafka.js --arch arm64       for another architecture
 //
 // Progress goes to stderr; configure's and make's output go to a log file named on failure.
 // Source builds at install time do not use this script: they link the system librdkafka.
 'use strict'
 const { spawnSync } = require('node:child_process')
-const crypto = require('node:crypto')
 const fs = require('node:fs')
-const os = require('node:os')
 const path = require('node:path')
+
+const { FetchError, cacheDir, integrityHex, fileIntegrity, fetchPackage } = require('./npm-fetch.js')
+const { toolchain, known, crossPackages } = require('./toolchain.js')
 
 /** The npm package whose tarball carries the librdkafka source, and its npm integrity. */
 const PACKAGE_SPEC = '@confluentinc/kafka-javascript@1.10.1'
@@ -83,8 +86,9 @@ const HEADERS = ['rdkafka.h', 'rdkafka_mock.h']
 const MAKE_JOBS = 2
 
 /**
- * @typedef {{ prefix: string, pkgConfigPath: string, version: string }} Librdkafka
- * @typedef {{ log?: (line: string) => void, cache?: string }} Options
+ * @typedef {{ prefix: string, pkgConfigPath: string, version: string, arch: string }} Librdkafka
+ * @typedef {{ log?: (line: string) => void, cache?: string, arch?: string }} Options
+ * @typedef {ReturnType<typeof toolchain>} Toolchain
  */
 
 /** @param {string} line */
@@ -92,44 +96,42 @@ const stderrLog = (line) => process.stderr.write(`librdkafka: ${line}\n`)
 
 class BuildError extends Error {}
 
-/** The cache folder: $TURBOKAFKA_CACHE, else ~/.cache/turbokafka. */
-function cacheDir() {
-  return process.env.TURBOKAFKA_CACHE || path.join(os.homedir(), '.cache', 'turbokafka')
+/** Where the pinned build for an architecture is installed. @param {string} [cache] */
+function installPrefix(cache = cacheDir(), arch = process.arch) {
+  return path.join(cache, 'librdkafka', `${VERSION}-${integrityHex(PACKAGE_INTEGRITY).slice(0, 12)}-linux-${arch}`)
 }
 
-/** @param {string} integrity an npm integrity string, "sha512-<base64>" */
-function integrityHex(integrity) {
-  return Buffer.from(integrity.slice(integrity.indexOf('-') + 1), 'base64').toString('hex')
+/** configure's flags for a toolchain: the pinned ones, and the compilers across architectures. @param {Toolchain} tc */
+function configureFlags(tc) {
+  return tc.cross
+    ? [...CONFIGURE_FLAGS, `--cc=${tc.tools.CC}`, `--cxx=${tc.tools.CXX}`, `--arch=${tc.mklove}`]
+    : CONFIGURE_FLAGS
 }
 
-/** Where the pinned build is installed. @param {string} [cache] */
-function installPrefix(cache = cacheDir()) {
-  return path.join(cache, 'librdkafka', `${VERSION}-${integrityHex(PACKAGE_INTEGRITY).slice(0, 12)}`)
-}
-
-/** What an install records about itself; a difference means it was made some other way. */
-function stamp() {
+/** What an install records about itself; a difference means it was made some other way. @param {Toolchain} tc */
+function stamp(tc) {
   return {
     package: PACKAGE_SPEC,
     integrity: PACKAGE_INTEGRITY,
     version: VERSION,
-    configure: CONFIGURE_FLAGS,
+    arch: tc.arch,
+    configure: configureFlags(tc),
     libs: PRIVATE_LIBS,
   }
 }
 const STAMP_FILE = 'turbokafka-build.json'
 
-/** @param {string} prefix @returns {Librdkafka} */
-function describe(prefix) {
-  return { prefix, pkgConfigPath: path.join(prefix, 'lib', 'pkgconfig'), version: VERSION }
+/** @param {string} prefix @param {Toolchain} tc @returns {Librdkafka} */
+function describe(prefix, tc) {
+  return { prefix, pkgConfigPath: path.join(prefix, 'lib', 'pkgconfig'), version: VERSION, arch: tc.arch }
 }
 
-/** Whether a complete install made from this script's pins is at prefix. @param {string} prefix */
-function installed(prefix) {
+/** Whether a complete install made from this script's pins is at prefix. @param {string} prefix @param {Toolchain} tc */
+function installed(prefix, tc) {
   const files = ['lib/librdkafka.a', 'lib/pkgconfig/rdkafka.pc', ...HEADERS.map((h) => `include/librdkafka/${h}`)]
   if (!files.every((f) => fs.existsSync(path.join(prefix, f)))) return false
   try {
-    return fs.readFileSync(path.join(prefix, STAMP_FILE), 'utf8') === JSON.stringify(stamp(), null, 2)
+    return fs.readFileSync(path.join(prefix, STAMP_FILE), 'utf8') === JSON.stringify(stamp(tc), null, 2)
   } catch {
     return false
   }
@@ -174,97 +176,56 @@ function tail(log, lines = 30) {
 
 /**
  * The Debian packages missing for the build: tools, and the headers and static archives of the
- * libraries (the archives are what the addon's static link takes later).
+ * libraries (the archives are what the addon's static link takes later), for the toolchain's
+ * architecture.
+ * @param {Toolchain} tc
  */
-function missingPackages() {
+function missingPackages(tc) {
   /** @type {Set<string>} */
   const missing = new Set()
+  const compilerPackage = tc.cross ? crossPackages(tc.arch)[0] : 'g++'
   const tools = [
     ['npm', ['--version'], 'npm'],
     ['tar', ['--version'], 'tar'],
     ['gzip', ['--version'], 'gzip'],
     ['bash', ['--version'], 'bash'],
     ['make', ['--version'], 'make'],
-    ['cc', ['--version'], 'gcc'],
-    ['c++', ['--version'], 'g++'],
-    ['ar', ['--version'], 'binutils'],
+    [tc.tools.CC, ['--version'], tc.cross ? compilerPackage : 'gcc'],
+    [tc.tools.CXX, ['--version'], compilerPackage],
+    [tc.tools.AR, ['--version'], tc.cross ? compilerPackage : 'binutils'],
     ['pkg-config', ['--version'], 'pkg-config'],
   ]
   for (const [tool, args, pkg] of /** @type {[string, string[], string][]} */ (tools)) {
     if (run(tool, args).status !== 0) missing.add(pkg)
   }
-  if (missing.has('gcc')) return [...missing]
+  if (missing.has('gcc') || missing.has(compilerPackage)) return [...missing]
+  const suffix = tc.cross ? `:${tc.debian}` : ''
   const libraries = [
     ['openssl/ssl.h', ['libssl.a', 'libcrypto.a'], 'libssl-dev'],
     ['zstd.h', ['libzstd.a'], 'libzstd-dev'],
     ['zlib.h', ['libz.a'], 'zlib1g-dev'],
     ['sasl/sasl.h', [], 'libsasl2-dev'],
   ]
+  // Across architectures the SASL headers are the native package's (see crossPackages).
+  if (tc.cross && !fs.existsSync(path.join(tc.libdir, 'libsasl2.so.2'))) missing.add(`libsasl2-2:${tc.debian}`)
   for (const [header, archives, pkg] of /** @type {[string, string[], string][]} */ (libraries)) {
-    const probe = spawnSync('cc', ['-E', '-x', 'c', '-o', '/dev/null', '-'], {
+    const probe = spawnSync(tc.tools.CC, ['-E', '-x', 'c', '-o', '/dev/null', '-'], {
       input: `#include <${header}>\n`,
       stdio: ['pipe', 'ignore', 'ignore'],
     })
-    if (probe.status !== 0) missing.add(pkg)
+    if (probe.status !== 0) missing.add(pkg === 'libsasl2-dev' ? pkg : pkg + suffix)
     for (const archive of archives) {
-      const found = run('cc', [`-print-file-name=${archive}`]).stdout.trim()
-      if (!path.isAbsolute(found) || !fs.existsSync(found)) missing.add(pkg)
+      const found = run(tc.tools.CC, [`-print-file-name=${archive}`]).stdout.trim()
+      if (!path.isAbsolute(found) || !fs.existsSync(found)) missing.add(pkg + suffix)
     }
   }
   return [...missing]
 }
 
-/** sha512 (or whatever the integrity names) of a file, as an npm integrity string. @param {string} file */
-function fileIntegrity(file, algorithm = PACKAGE_INTEGRITY.slice(0, PACKAGE_INTEGRITY.indexOf('-'))) {
-  return `${algorithm}-${crypto.createHash(algorithm).update(fs.readFileSync(file)).digest('base64')}`
-}
-
-/**
- * The package tarball in <cache>/npm, fetched with `npm pack` unless a copy that matches the
- * integrity is there. A fetched tarball that does not match is deleted and refused.
- * @param {string} cache @param {(line: string) => void} log
- */
-function fetchTarball(cache, log) {
-  const dir = path.join(cache, 'npm')
-  fs.mkdirSync(dir, { recursive: true })
-  // npm's file name for a scoped package: @scope/name@1.2.3 -> scope-name-1.2.3.tgz
-  const at = PACKAGE_SPEC.lastIndexOf('@')
-  const expected = path.join(
-    dir,
-    `${PACKAGE_SPEC.slice(0, at).replace(/^@/, '').replace('/', '-')}-${PACKAGE_SPEC.slice(at + 1)}.tgz`,
-  )
-  if (fs.existsSync(expected)) {
-    if (fileIntegrity(expected) === PACKAGE_INTEGRITY) return expected
-    log(`${path.basename(expected)} in the cache does not match the pinned integrity: fetching it again`)
-    fs.rmSync(expected)
-  }
-  log(`fetching ${PACKAGE_SPEC} (npm pack)`)
-  const r = run('npm', ['pack', PACKAGE_SPEC, '--pack-destination', dir, '--json', '--ignore-scripts', '--silent'], {
-    cwd: dir,
-  })
-  if (r.status !== 0)
-    throw new BuildError(`npm pack ${PACKAGE_SPEC} failed:\n${(r.stderr || r.stdout || String(r.error)).trim()}`)
-  /** @type {string | undefined} */
-  let name
-  try {
-    name = JSON.parse(r.stdout)[0].filename
-  } catch {
-    name = undefined
-  }
-  const file = name ? path.join(dir, name) : expected
-  if (!fs.existsSync(file)) throw new BuildError(`npm pack ${PACKAGE_SPEC} reported success but ${file} is not there`)
-  const actual = fileIntegrity(file)
-  if (actual !== PACKAGE_INTEGRITY) {
-    fs.rmSync(file)
-    throw new BuildError(
-      [
-        `the tarball npm pack fetched for ${PACKAGE_SPEC} is not the pinned one; refusing to build from it (deleted).`,
-        `  expected ${PACKAGE_INTEGRITY}`,
-        `  got      ${actual}`,
-      ].join('\n'),
-    )
-  }
-  return file
+/** The install hint for missing packages. @param {Toolchain} tc @param {string[]} missing */
+function installHint(tc, missing) {
+  const apt = `apt-get install ${missing.join(' ')}`
+  return tc.cross ? `dpkg --add-architecture ${tc.debian} && apt-get update && ${apt}` : apt
 }
 
 /** The version that src/rdkafka.h declares, checked against the pin. @param {string} source */
@@ -282,9 +243,11 @@ function checkVersion(source) {
   return found
 }
 
-/** What configure decided, from the Makefile.config it wrote. @param {string} source */
-function checkConfigured(source) {
+/** What configure decided, from the Makefile.config it wrote. @param {string} source @param {Toolchain} tc */
+function checkConfigured(source, tc) {
   const config = fs.readFileSync(path.join(source, 'Makefile.config'), 'utf8')
+  const arch = (/^ARCH=\s*(.*)$/m.exec(config)?.[1] ?? '').trim()
+  if (arch !== tc.mklove) throw new BuildError(`configure chose architecture ${arch || '(none)'}, not ${tc.mklove}`)
   const builtWith = (/^BUILT_WITH=\s*(.*)$/m.exec(config)?.[1] ?? '').trim().split(/\s+/)
   const lacking = BUILT_WITH.required.filter((w) => !builtWith.includes(w))
   const extra = BUILT_WITH.absent.filter(
@@ -324,35 +287,77 @@ function buildEnv() {
 
 /**
  * Builds and installs the pinned librdkafka unless it is already installed; returns where.
+ * options.arch builds for another architecture (scripts/toolchain.js).
  * @param {Options} [options]
  * @returns {Librdkafka}
  */
 function ensureLibrdkafka(options = {}) {
   const log = options.log ?? stderrLog
   const cache = path.resolve(options.cache ?? cacheDir())
-  const prefix = installPrefix(cache)
-  if (installed(prefix)) return describe(prefix)
+  const arch = options.arch ?? process.arch
+  if (!known(arch)) throw new BuildError(`librdkafka: no toolchain for architecture ${arch}`)
+  const tc = toolchain(arch)
+  const prefix = installPrefix(cache, arch)
+  if (installed(prefix, tc)) return describe(prefix, tc)
 
-  const missing = missingPackages()
+  const missing = missingPackages(tc)
   if (missing.length > 0) {
     throw new BuildError(
       [
-        `building librdkafka ${VERSION} needs tools and development files that are missing.`,
-        `  Debian/Ubuntu: apt-get install ${missing.join(' ')}`,
+        `building librdkafka ${VERSION} for ${arch} needs tools and development files that are missing.`,
+        `  Debian/Ubuntu: ${installHint(tc, missing)}`,
       ].join('\n'),
     )
   }
 
-  const tarball = fetchTarball(cache, log)
+  let tarball
+  try {
+    tarball = fetchPackage(PACKAGE_SPEC, PACKAGE_INTEGRITY, { cache, log })
+  } catch (err) {
+    if (err instanceof FetchError) throw new BuildError(err.message)
+    throw err
+  }
   const work = `${prefix}.build-${process.pid}`
   fs.rmSync(work, { recursive: true, force: true })
   fs.mkdirSync(work, { recursive: true })
+  const stage = build(tarball, work, prefix, tc, log)
+  // Another build may have finished meanwhile: its install is as good as this one.
+  if (!installed(prefix, tc)) {
+    fs.rmSync(prefix, { recursive: true, force: true })
+    fs.renameSync(stage, prefix)
+  }
+  fs.rmSync(work, { recursive: true, force: true })
+  log(`installed in ${prefix}`)
+  return describe(prefix, tc)
+}
+
+/**
+ * Across architectures, configure's libsasl2 check links -lsasl2, and the foreign libsasl2.so
+ * link is in libsasl2-dev, which cannot sit beside the native one: a folder in `work` holding
+ * that link to the foreign runtime library stands in. librdkafka.a itself links nothing; the
+ * addon opens libsasl2 at run time (native/sasl_shim.cc).
+ * @param {Toolchain} tc @param {string} work
+ */
+function saslLinkFlags(tc, work) {
+  if (!tc.cross) return []
+  const dir = path.join(work, 'sasl-link')
+  fs.mkdirSync(dir, { recursive: true })
+  fs.symlinkSync(path.join(tc.libdir, 'libsasl2.so.2'), path.join(dir, 'libsasl2.so'))
+  return [`--LDFLAGS=-L${dir}`]
+}
+
+/**
+ * Unpacks, configures and builds in `work`, and stages the install in work/install (renamed into
+ * place by the caller: an interrupted build never leaves a half install that looks complete).
+ * @param {string} tarball @param {string} work @param {string} prefix @param {Toolchain} tc
+ * @param {(line: string) => void} log
+ */
+function build(tarball, work, prefix, tc, log) {
   const logFile = path.join(work, 'build.log')
   /** @param {string} what @param {ReturnType<typeof run>} r */
   const check = (what, r) => {
     if (r.status !== 0) throw new BuildError(`${what} failed (log: ${logFile}):\n${tail(logFile)}`)
   }
-
   log(`unpacking ${SOURCE_IN_TARBALL} from ${path.basename(tarball)} (integrity verified)`)
   check(
     'tar',
@@ -363,18 +368,24 @@ function ensureLibrdkafka(options = {}) {
   const source = path.join(work, SOURCE_IN_TARBALL)
   const version = checkVersion(source)
 
-  const env = buildEnv()
-  log(`configuring librdkafka ${version}: ${CONFIGURE_FLAGS.join(' ')}`)
-  check('configure', run('./configure', [`--prefix=${prefix}`, ...CONFIGURE_FLAGS], { cwd: source, log: logFile, env }))
-  checkConfigured(source)
+  const env = { ...buildEnv(), ...tc.env }
+  const flags = configureFlags(tc)
+  log(`configuring librdkafka ${version} for ${tc.arch}: ${flags.join(' ')}`)
+  check(
+    'configure',
+    run('./configure', [`--prefix=${prefix}`, ...flags, ...saslLinkFlags(tc, work)], {
+      cwd: source,
+      log: logFile,
+      env,
+    }),
+  )
+  checkConfigured(source, tc)
 
   log(`building librdkafka.a (make -j${MAKE_JOBS}, a few minutes)`)
   const started = Date.now()
   check('make', run('make', ['-C', 'src', `-j${MAKE_JOBS}`, 'librdkafka.a'], { cwd: source, log: logFile, env }))
   log(`built in ${Math.round((Date.now() - started) / 1000)} s`)
 
-  // Installed into a fresh folder beside the final one, which is then renamed into place: an
-  // interrupted build never leaves a half install that looks complete.
   const stage = path.join(work, 'install')
   fs.mkdirSync(path.join(stage, 'lib', 'pkgconfig'), { recursive: true })
   fs.mkdirSync(path.join(stage, 'include', 'librdkafka'), { recursive: true })
@@ -383,16 +394,8 @@ function ensureLibrdkafka(options = {}) {
   for (const h of HEADERS) fs.copyFileSync(path.join(source, 'src', h), path.join(stage, 'include', 'librdkafka', h))
   fs.copyFileSync(path.join(source, 'LICENSES.txt'), path.join(stage, 'share', 'doc', 'librdkafka', 'LICENSES.txt'))
   fs.writeFileSync(path.join(stage, 'lib', 'pkgconfig', 'rdkafka.pc'), pkgConfigFile(prefix))
-  fs.writeFileSync(path.join(stage, STAMP_FILE), JSON.stringify(stamp(), null, 2))
-
-  // Another build may have finished meanwhile: its install is as good as this one.
-  if (!installed(prefix)) {
-    fs.rmSync(prefix, { recursive: true, force: true })
-    fs.renameSync(stage, prefix)
-  }
-  fs.rmSync(work, { recursive: true, force: true })
-  log(`installed in ${prefix}`)
-  return describe(prefix)
+  fs.writeFileSync(path.join(stage, STAMP_FILE), JSON.stringify(stamp(tc), null, 2))
+  return stage
 }
 
 module.exports = {
@@ -410,12 +413,15 @@ module.exports = {
 
 if (require.main === module) {
   const args = process.argv.slice(2)
-  if (args.some((a) => a !== '--pkg-config-path')) {
-    console.error('usage: librdkafka.js [--pkg-config-path]')
+  const at = args.indexOf('--arch')
+  const arch = at >= 0 ? args[at + 1] : undefined
+  const rest = args.filter((_, i) => at < 0 || (i !== at && i !== at + 1))
+  if (rest.some((a) => a !== '--pkg-config-path') || (at >= 0 && !arch)) {
+    console.error('usage: librdkafka.js [--pkg-config-path] [--arch x64|arm64]')
     process.exit(2)
   }
   try {
-    const built = ensureLibrdkafka()
+    const built = ensureLibrdkafka({ arch })
     console.log(args.includes('--pkg-config-path') ? built.pkgConfigPath : built.prefix)
   } catch (err) {
     if (!(err instanceof BuildError)) throw err

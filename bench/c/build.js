@@ -41,12 +41,13 @@ function fingerprint() {
 /**
  * Compiles the baseline into `out`. `cflags` find librdkafka's headers, `libs` link it; `cxx`
  * links with the C++ driver (the static build takes native/sasl_shim.cc, as the addon does).
- * @param {{ out: string, cflags: string[], libs: string[], extraSources?: string[], cxx?: boolean }} how
+ * `cc` and `linker` name the compilers (a cross toolchain's), else CC, CXX or the system's.
+ * @param {{ out: string, cflags: string[], libs: string[], extraSources?: string[], cxx?: boolean, cc?: string, linker?: string }} how
  */
-function compile({ out, cflags, libs, extraSources = [], cxx = false }) {
+function compile({ out, cflags, libs, extraSources = [], cxx = false, cc: compiler, linker: cxxLinker }) {
   const objects = path.join(path.dirname(out), 'obj')
   fs.mkdirSync(objects, { recursive: true })
-  const cc = process.env.CC || 'cc'
+  const cc = compiler || process.env.CC || 'cc'
   /** Compiles bench/c/NAME.c into an object with these extra flags. */
   const object = (name, flags) => {
     const obj = path.join(objects, `${name}.o`)
@@ -59,15 +60,20 @@ function compile({ out, cflags, libs, extraSources = [], cxx = false }) {
     ...PROGRAMS.map((name) => object(name, [`-Dmain=${name}_main`])),
     object('baseline', [`-DBASELINE_FINGERPRINT="${fingerprint()}"`]),
   ]
-  const linker = cxx ? process.env.CXX || 'c++' : cc
+  const linker = cxx ? cxxLinker || process.env.CXX || 'c++' : cc
   execFileSync(linker, ['-O2', '-pthread', '-o', out, ...built, ...extraSources, ...libs], { stdio: 'inherit' })
   fs.rmSync(objects, { recursive: true, force: true })
   return out
 }
 
-/** A baseline's own account of itself: { librdkafka, fingerprint }. */
-function describe(file) {
-  return JSON.parse(execFileSync(file, ['version'], { encoding: 'utf8' }))
+/**
+ * A baseline's own account of itself: { librdkafka, fingerprint }. `run` prefixes the command
+ * (qemu, for one built for another architecture).
+ * @param {string} file @param {string[]} [run]
+ */
+function describe(file, run = []) {
+  const [cmd, ...args] = [...run, file, 'version']
+  return JSON.parse(execFileSync(cmd, args, { encoding: 'utf8' }))
 }
 
 function systemLibrdkafka() {
