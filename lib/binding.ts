@@ -206,8 +206,8 @@ export const NATIVE_PATH_ENV = 'TURBOKAFKA_NATIVE_PATH'
 function prebuildsIn(root: string): string[] {
   const out: string[] = []
   const dir = path.join(root, 'prebuilds')
-  for (const tuple of existsSync(dir) ? readdirSync(dir) : []) {
-    for (const file of readdirSync(path.join(dir, tuple))) {
+  for (const tuple of existsSync(dir) ? readdirSync(dir).sort() : []) {
+    for (const file of readdirSync(path.join(dir, tuple)).sort()) {
       if (!file.endsWith('.node')) continue
       const libc = /\.(glibc|musl)\./.exec(file)?.[1]
       out.push(libc ? `${tuple} (${libc})` : tuple)

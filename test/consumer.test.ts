@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { Consumer, KafkaError, librdkafkaVersion, MockCluster, Producer, type ConsumedMessage } from '../lib/index'
 import { librdkafkaAtLeast } from '../lib/version'
-import { MOCK_GROUP_DELAY, MOCK_GROUP_TIMING, newConsumer, readBack, startMock, uniqueTopic } from './helpers'
+import { MOCK_GROUP_DELAY, MOCK_GROUP_TIMING, newConsumer, patient, readBack, startMock, uniqueTopic } from './helpers'
 
 let cluster: MockCluster
 let servers: string
@@ -25,7 +25,7 @@ function consumer(group: string, extra: Record<string, string | number | boolean
 }
 
 /** Consumes until `count` messages arrived (or fails after `timeoutMs`). */
-async function drain(c: Consumer, count: number, timeoutMs = 30_000): Promise<ConsumedMessage[]> {
+async function drain(c: Consumer, count: number, timeoutMs = patient(30_000)): Promise<ConsumedMessage[]> {
   const out: ConsumedMessage[] = []
   const deadline = Date.now() + timeoutMs
   while (out.length < count) {

@@ -1,4 +1,4 @@
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process'
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -52,11 +52,20 @@ export interface ReadMessage {
  * other number of messages (the sum of its partitions' high minus low watermarks): a message
  * stored twice fails here even when it lies beyond the first `count`.
  */
+/**
+ * How many times longer than usual a bounded wait may take: TURBOKAFKA_TEST_PATIENCE (default 1),
+ * which npm run test:arm64 raises for emulation. Waits stop hangs; they never measure.
+ */
+export function patient(ms: number): number {
+  const factor = Number(process.env.TURBOKAFKA_TEST_PATIENCE ?? '1')
+  return Number.isFinite(factor) && factor >= 1 ? ms * factor : ms
+}
+
 export async function readBack(
   bootstrapServers: string,
   topic: string,
   count: number,
-  timeoutMs = 30_000,
+  timeoutMs = patient(30_000),
 ): Promise<ReadMessage[]> {
   const kafka = new Kafka({ brokers: bootstrapServers.split(','), logLevel: logLevel.NOTHING, clientId: 'readback' })
   const stored = await storedCount(kafka, topic)
@@ -244,4 +253,21 @@ export function freePort(): Promise<number> {
     })
     server.on('error', reject)
   })
+}
+
+/** The glibc dynamic loader of each architecture the package has a prebuild for. */
+const DYNAMIC_LOADERS: Record<string, string> = {
+  x64: '/lib64/ld-linux-x86-64.so.2',
+  arm64: '/lib/ld-linux-aarch64.so.1',
+}
+
+/**
+ * What ldd prints for a binary of this process's architecture: the libraries it loads and where
+ * from. Asked of the architecture's dynamic loader itself (`--list`, which ldd runs), because
+ * under emulation (npm run test:arm64) the system's ldd only knows the host's loaders.
+ */
+export function ldd(file: string): string {
+  const loader = DYNAMIC_LOADERS[process.arch]
+  if (!loader) throw new Error(`no glibc dynamic loader known for ${process.arch}`)
+  return execFileSync(loader, ['--list', file], { encoding: 'utf8' })
 }

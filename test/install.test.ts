@@ -1,18 +1,21 @@
 // What a user gets: `npm pack`, installed into an empty project with install scripts running. The
 // installed package must use its prebuilt binary (no build/, no system librdkafka) and work
 // through both require and import.
-import { execFileSync, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
+import { ldd } from './helpers'
 import { installInto, pack, root, succeeded } from './packing'
 
 const work = mkdtempSync(path.join(tmpdir(), 'turbokafka-install-'))
 const app = path.join(work, 'app')
 const installed = path.join(app, 'node_modules/turbokafka')
+// The prebuild this machine loads: prebuilds/linux-x64 here, prebuilds/linux-arm64 under npm run test:arm64.
+const ownPrebuild = `prebuilds/${process.platform}-${process.arch}/turbokafka.glibc.node`
 let tarball = ''
 let packed: string[] = []
 let installLog = ''
@@ -70,7 +73,7 @@ describe('npm pack and install', () => {
       /^README\.md$/,
       /^LICENSE$/,
       /^dist\/(cjs|esm)\/[\w/.-]+\.(js|mjs|d\.ts|d\.mts)$/,
-      /^prebuilds\/linux-x64\/turbokafka\.glibc\.node$/,
+      /^prebuilds\/linux-(x64|arm64)\/turbokafka\.glibc\.node$/,
       /^native\/[\w]+\.(cc|h|map)$/,
       /^native\/build\.json$/,
       /^binding\.gyp$/,
@@ -79,6 +82,7 @@ describe('npm pack and install', () => {
     expect(packed.filter((f) => !allowed.some((re) => re.test(f)))).toEqual([])
     for (const must of [
       'prebuilds/linux-x64/turbokafka.glibc.node',
+      'prebuilds/linux-arm64/turbokafka.glibc.node',
       'dist/cjs/index.js',
       'dist/esm/index.mjs',
       'dist/cjs/index.d.ts',
@@ -95,7 +99,7 @@ describe('npm pack and install', () => {
 
   it('runs the install script, which takes the prebuild and builds nothing', () => {
     expect(installLog).toMatch(/turbokafka@[\d.]+ install[\s\S]*node-gyp-build/)
-    expect(existsSync(path.join(installed, 'prebuilds/linux-x64/turbokafka.glibc.node'))).toBe(true)
+    expect(existsSync(path.join(installed, ownPrebuild))).toBe(true)
     expect(existsSync(path.join(installed, 'build'))).toBe(false)
   })
 
@@ -103,11 +107,11 @@ describe('npm pack and install', () => {
     const out = runApp('app.cjs', `const tk = require('turbokafka');\n(async () => {${body}})()`)
     expect(out.delivered).toBe(2000)
     expect(out.consumed).toBe(2000)
-    expect(out.build.file).toBe(path.join(installed, 'prebuilds/linux-x64/turbokafka.glibc.node'))
+    expect(out.build.file).toBe(path.join(installed, ownPrebuild))
     expect(out.build.linkage).toBe('static')
     expect(out.mapped).toContain(out.build.file)
     expect(out.mapped.filter((f) => /librdkafka/.test(f))).toEqual([])
-    expect(execFileSync('ldd', [out.build.file], { encoding: 'utf8' })).not.toMatch(/librdkafka/)
+    expect(ldd(out.build.file)).not.toMatch(/librdkafka/)
   })
 
   it('produces and consumes through import, on the same prebuild', () => {
@@ -117,13 +121,13 @@ describe('npm pack and install', () => {
     )
     expect(out.delivered).toBe(2000)
     expect(out.consumed).toBe(2000)
-    expect(out.build.file).toBe(path.join(installed, 'prebuilds/linux-x64/turbokafka.glibc.node'))
+    expect(out.build.file).toBe(path.join(installed, ownPrebuild))
     expect(out.mapped.filter((f) => /librdkafka/.test(f))).toEqual([])
   })
 
   it('installs the same binary that is committed', () => {
-    const a = readFileSync(path.join(installed, 'prebuilds/linux-x64/turbokafka.glibc.node'))
-    const b = readFileSync(path.join(root, 'prebuilds/linux-x64/turbokafka.glibc.node'))
+    const a = readFileSync(path.join(installed, ownPrebuild))
+    const b = readFileSync(path.join(root, ownPrebuild))
     expect(a.equals(b)).toBe(true)
   })
 })

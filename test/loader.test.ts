@@ -55,7 +55,7 @@ describe('loader explanations', () => {
     expect(r.status, r.stderr).toBe(0)
     const out = JSON.parse(r.stdout)
     expect(out.message).toContain(`there is no prebuilt binary for ${process.platform}-${process.arch} (musl)`)
-    expect(out.message).toContain('(the package has linux-x64 (glibc))')
+    expect(out.message).toContain('(the package has linux-arm64 (glibc), linux-x64 (glibc))')
     expect(out.message).toContain('apk add build-base python3 pkgconf librdkafka-dev')
     expect(out.engine).toBe('kafkajs')
     expect(out.warning).toContain('no prebuilt binary')

@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+// @ts-check
+// The tests on other Nodes than the one running, with Node builds from npm (scripts/node-dist.js):
+//
+//   node scripts/test-node.js [VERSION...] [-- VITEST_ARGS]   npm test on each version (default:
+//                                                             every pinned matrix version whose
+//                                                             major is not this Node's)
+//   node scripts/test-node.js --arm64 [-- VITEST_ARGS]        the linux-arm64 prebuild's tests in
+//                                                             an arm64 Node, under qemu
+//
+// One Node-API binary serves every Node version, which the matrix proves for the prebuild that
+// ships. The arm64 run needs qemu-user-static registered with the kernel's binfmt_misc, since
+// vitest and npm start further Node processes; it runs the test files that exercise the binary
+// (the prebuild's checks, the loader, producer, consumer, lifetime, admin, transactions and the
+// packed install), then a short benchmark run as a smoke test: figures under emulation say
+// nothing about speed and are not kept.
+'use strict'
+const { spawnSync } = require('node:child_process')
+const fs = require('node:fs')
+const path = require('node:path')
+
+const { cacheDir, fetchPackage, unpack } = require('./npm-fetch.js')
+const { ARM64_NODE, MATRIX, ensureNode } = require('./node-dist.js')
+const { binfmtRegistered } = require('./toolchain.js')
+
+const root = path.join(__dirname, '..')
+
+/** How many times the usual time limits the emulated run allows. */
+const PATIENCE = 5
+
+/** The test files that exercise the native binary, run on arm64. */
+const ARM64_FILES = [
+  'test/prebuild.test.ts',
+  'test/loader.test.ts',
+  'test/producer.test.ts',
+  'test/consumer.test.ts',
+  'test/lifetime.test.ts',
+  'test/admin.test.ts',
+  'test/transactions.test.ts',
+  'test/install.test.ts',
+]
+
+/** @param {string} node @param {NodeJS.ProcessEnv} [extra] @returns {NodeJS.ProcessEnv} */
+function envWith(node, extra = {}) {
+  return { ...process.env, ...extra, PATH: [path.dirname(node), process.env.PATH].join(path.delimiter) }
+}
+
+/** @param {string} what @param {string} cmd @param {string[]} args @param {NodeJS.ProcessEnv} env */
+function run(what, cmd, args, env) {
+  console.error(`\n== ${what}: ${[cmd, ...args].map((a) => path.relative(root, a) || a).join(' ')}`)
+  const r = spawnSync(cmd, args, { cwd: root, env, stdio: 'inherit' })
+  if (r.status !== 0) {
+    console.error(`test-node: ${what} failed (${r.error ?? `exit ${r.status ?? r.signal}`})`)
+    process.exit(r.status || 1)
+  }
+}
+
+/** @param {string[]} versions @param {string[]} vitestArgs */
+function matrix(versions, vitestArgs) {
+  const here = process.versions.node.split('.')[0]
+  const chosen = versions.length > 0 ? versions : MATRIX.filter((v) => v.split('.')[0] !== here)
+  for (const version of chosen) {
+    const node = ensureNode(version)
+    const npmArgs = ['test', ...(vitestArgs.length > 0 ? ['--', ...vitestArgs] : [])]
+    run(`npm test on Node ${version}`, 'npm', npmArgs, envWith(node))
+  }
+}
+
+/** rolldown's arm64 binding (vite's bundler, native code), at the version package-lock.json pins. */
+function rolldownArm64() {
+  const name = '@rolldown/binding-linux-arm64-gnu'
+  const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8'))
+  const entry = lock.packages?.[`node_modules/${name}`]
+  if (!entry?.version || !entry.integrity) throw new Error(`package-lock.json pins no ${name}`)
+  const dest = path.join(cacheDir(), 'unpacked', `rolldown-binding-linux-arm64-gnu-${entry.version}`)
+  const file = path.join(dest, 'package', 'rolldown-binding.linux-arm64-gnu.node')
+  if (!fs.existsSync(file)) unpack(fetchPackage(`${name}@${entry.version}`, entry.integrity), dest, ['package'])
+  return file
+}
+
+/** @param {string[]} vitestArgs */
+function arm64(vitestArgs) {
+  const prebuild = path.join(root, 'prebuilds', 'linux-arm64', 'turbokafka.glibc.node')
+  if (!fs.existsSync(prebuild)) {
+    console.error('test-node: no prebuilds/linux-arm64 binary; make it with `npm run prebuild -- --arch arm64`')
+    process.exit(1)
+  }
+  if (!binfmtRegistered('arm64')) {
+    console.error(
+      [
+        'test-node: the kernel does not run arm64 executables through qemu (binfmt_misc has no enabled qemu-aarch64).',
+        '  Debian: apt-get install qemu-user-static, then as root:',
+        '    cat /usr/lib/binfmt.d/qemu-aarch64.conf > /proc/sys/fs/binfmt_misc/register',
+      ].join('\n'),
+    )
+    process.exit(1)
+  }
+  const node = ensureNode(ARM64_NODE, 'arm64')
+  // vite looks for its bundler's binding here before its package; the rest of node_modules is
+  // JavaScript and serves both architectures.
+  const env = envWith(node, { NAPI_RS_NATIVE_LIBRARY_PATH: rolldownArm64() })
+  const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs')
+  // Emulation runs the code many times slower: the tests' time limits and bounded waits, there to
+  // stop a hang, get five times the room (TURBOKAFKA_TEST_PATIENCE; timings are never asserted).
+  env.TURBOKAFKA_TEST_PATIENCE = String(PATIENCE)
+  const limits = [`--testTimeout=${PATIENCE * 60_000}`, `--hookTimeout=${PATIENCE * 30_000}`]
+  run(`arm64 tests on Node ${ARM64_NODE} (qemu)`, node, [vitest, 'run', ...limits, ...ARM64_FILES, ...vitestArgs], env)
+  const bench = ['bench/run.js', '--messages', '20000', '--repeat', '1', '--sizes', '100', '--engines', 'c,native']
+  bench.push('--duration', '2', '--rate', '1000')
+  run('arm64 benchmark smoke run (qemu; not a measurement)', node, bench, env)
+}
+
+function main() {
+  const args = process.argv.slice(2)
+  const dash = args.indexOf('--')
+  const own = dash >= 0 ? args.slice(0, dash) : args
+  const vitestArgs = dash >= 0 ? args.slice(dash + 1) : []
+  if (own.includes('--arm64')) {
+    if (own.length !== 1) {
+      console.error('usage: test-node.js --arm64 [-- vitest args]')
+      process.exit(2)
+    }
+    arm64(vitestArgs)
+  } else {
+    matrix(own, vitestArgs)
+  }
+}
+
+main()
