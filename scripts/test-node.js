@@ -45,13 +45,29 @@ function envWith(node, extra = {}) {
   return { ...process.env, ...extra, PATH: [path.dirname(node), process.env.PATH].join(path.delimiter) }
 }
 
-/** @param {string} what @param {string} cmd @param {string[]} args @param {NodeJS.ProcessEnv} env */
-function run(what, cmd, args, env) {
+/**
+ * Runs a step, failing the whole run when it fails or, with `mustSay`, when its output lacks
+ * that line.
+ * @param {string} what @param {string} cmd @param {string[]} args @param {NodeJS.ProcessEnv} env
+ * @param {string} [mustSay]
+ */
+function run(what, cmd, args, env, mustSay) {
   console.error(`\n== ${what}: ${[cmd, ...args].map((a) => path.relative(root, a) || a).join(' ')}`)
-  const r = spawnSync(cmd, args, { cwd: root, env, stdio: 'inherit' })
+  const r = spawnSync(cmd, args, {
+    cwd: root,
+    env,
+    stdio: ['ignore', mustSay ? 'pipe' : 'inherit', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  })
+  if (mustSay) process.stdout.write(r.stdout ?? '')
   if (r.status !== 0) {
     console.error(`test-node: ${what} failed (${r.error ?? `exit ${r.status ?? r.signal}`})`)
     process.exit(r.status || 1)
+  }
+  if (mustSay && !(r.stdout ?? '').includes(mustSay)) {
+    console.error(`test-node: ${what} printed no "${mustSay}"`)
+    process.exit(1)
   }
 }
 
@@ -107,7 +123,7 @@ function arm64(vitestArgs) {
   run(`arm64 tests on Node ${ARM64_NODE} (qemu)`, node, [vitest, 'run', ...limits, ...ARM64_FILES, ...vitestArgs], env)
   const bench = ['bench/run.js', '--messages', '20000', '--repeat', '1', '--sizes', '100', '--engines', 'c,native']
   bench.push('--duration', '2', '--rate', '1000')
-  run('arm64 benchmark smoke run (qemu; not a measurement)', node, bench, env)
+  run('arm64 benchmark smoke run (qemu; not a measurement)', node, bench, env, 'C librdkafka, producev per message')
 }
 
 function main() {
