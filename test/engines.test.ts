@@ -273,7 +273,7 @@ describe('fallback when the addon cannot load', () => {
   const script = (body: string) => `
     const { Producer, Consumer } = require(${JSON.stringify(path.join(__dirname, '..', 'dist', 'cjs', 'index.js'))})
     const warnings = []
-    process.on('warning', (w) => warnings.push({ code: w.code, message: w.message }))
+    process.on('warning', (w) => warnings.push({ name: w.name, code: w.code, message: w.message }))
     ;(async () => { ${body} })().then(
       (out) => { console.log(JSON.stringify({ out, warnings })); process.exit(0) },
       (err) => { console.log(JSON.stringify({ error: { code: err.code, message: err.message }, warnings })); process.exit(0) },
@@ -306,7 +306,11 @@ describe('fallback when the addon cannot load', () => {
     expect(r.out.engines).toEqual(['kafkajs', 'kafkajs', 'kafkajs'])
     expect(r.out.report).toEqual({ delivered: 3, failed: 0, errors: [] })
     expect(r.out.got).toEqual(['a', 'b', 'c'])
-    expect(r.warnings).toHaveLength(1)
+    // On Node 23 and later kafkajs 2.2.4's idle request queue sets a negative timer, which Node
+    // reports once as a TimeoutNegativeWarning (docs/engines.md); anything else is unexpected.
+    const others = r.warnings.filter((w: { name: string }) => w.name !== 'TimeoutNegativeWarning')
+    expect(others, JSON.stringify(r.warnings)).toHaveLength(1)
+    r.warnings = others
     expect(r.warnings[0].code).toBe('TURBOKAFKA_KAFKAJS_FALLBACK')
     expect(r.warnings[0].message).toMatch(/TURBOKAFKA_NATIVE_PATH points at \/nonexistent\/turbokafka\.node/)
     expect(r.warnings[0].message).toMatch(/loader said: .*Cannot find module/)
