@@ -12,8 +12,10 @@ namespace turbokafka {
 
 struct Batch;
 
-// Marks a message that has not been finalized yet (neither delivered nor failed).
-constexpr rd_kafka_resp_err_t kPending = static_cast<rd_kafka_resp_err_t>(-1000);
+// Marks a message that has not been finalized yet (neither delivered nor failed): _BEGIN, the
+// lower bound of librdkafka's own codes, which it never reports. (A value outside the enum's
+// range, as -1000 was, is undefined behaviour in a constant expression, and clang refuses it.)
+constexpr rd_kafka_resp_err_t kPending = RD_KAFKA_RESP_ERR__BEGIN;
 
 // One message of a batch, kept small because a batch holds thousands of them. Its address is the
 // librdkafka message opaque, so a delivery report leads straight back to the batch and the index

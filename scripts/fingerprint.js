@@ -17,6 +17,7 @@ const BUILD_FILES = [
   'scripts/fingerprint.js',
   'scripts/librdkafka.js',
   'scripts/npm-fetch.js',
+  'scripts/prebuild-musl.js',
   'scripts/prebuild.js',
   'scripts/toolchain.js',
 ]

@@ -401,14 +401,23 @@ function build(tarball, work, prefix, tc, log) {
 module.exports = {
   PACKAGE_SPEC,
   PACKAGE_INTEGRITY,
+  SOURCE_IN_TARBALL,
   VERSION,
   CONFIGURE_FLAGS,
   PRIVATE_LIBS,
+  HEADERS,
+  MAKE_JOBS,
   BuildError,
   cacheDir,
   installPrefix,
   fileIntegrity,
   ensureLibrdkafka,
+  // For scripts/prebuild-musl.js, which builds the same source with other compilers.
+  run,
+  tail,
+  buildEnv,
+  checkVersion,
+  checkConfigured,
 }
 
 if (require.main === module) {

@@ -7,6 +7,8 @@
 //                                                             major is not this Node's)
 //   node scripts/test-node.js --arm64 [-- VITEST_ARGS]        the linux-arm64 prebuild's tests in
 //                                                             an arm64 Node, under qemu
+//   node scripts/test-node.js --musl [-- VITEST_ARGS]         the linux-x64 musl prebuild's tests
+//                                                             in a musl Node (scripts/musl-node.js)
 //
 // One Node-API binary serves every Node version, which the matrix proves for the prebuild that
 // ships. The arm64 run needs qemu-user-static registered with the kernel's binfmt_misc, since
@@ -21,6 +23,7 @@ const path = require('node:path')
 
 const { cacheDir, fetchPackage, unpack } = require('./npm-fetch.js')
 const { ARM64_NODE, MATRIX, ensureNode } = require('./node-dist.js')
+const { ensureMuslNode } = require('./musl-node.js')
 const { binfmtRegistered } = require('./toolchain.js')
 
 const root = path.join(__dirname, '..')
@@ -28,7 +31,7 @@ const root = path.join(__dirname, '..')
 /** How many times the usual time limits the emulated run allows. */
 const PATIENCE = 5
 
-/** The test files that exercise the native binary, run on arm64. */
+/** The test files that exercise the native binary, run on arm64 and on musl. */
 const ARM64_FILES = [
   'test/prebuild.test.ts',
   'test/loader.test.ts',
@@ -82,14 +85,17 @@ function matrix(versions, vitestArgs) {
   }
 }
 
-/** rolldown's arm64 binding (vite's bundler, native code), at the version package-lock.json pins. */
-function rolldownArm64() {
-  const name = '@rolldown/binding-linux-arm64-gnu'
+/**
+ * rolldown's binding for another platform (vite's bundler, native code), at the version
+ * package-lock.json pins, checked against the lock's integrity. @param {string} target e.g. linux-arm64-gnu
+ */
+function rolldownBinding(target) {
+  const name = `@rolldown/binding-${target}`
   const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8'))
   const entry = lock.packages?.[`node_modules/${name}`]
   if (!entry?.version || !entry.integrity) throw new Error(`package-lock.json pins no ${name}`)
-  const dest = path.join(cacheDir(), 'unpacked', `rolldown-binding-linux-arm64-gnu-${entry.version}`)
-  const file = path.join(dest, 'package', 'rolldown-binding.linux-arm64-gnu.node')
+  const dest = path.join(cacheDir(), 'unpacked', `rolldown-binding-${target}-${entry.version}`)
+  const file = path.join(dest, 'package', `rolldown-binding.${target}.node`)
   if (!fs.existsSync(file)) unpack(fetchPackage(`${name}@${entry.version}`, entry.integrity), dest, ['package'])
   return file
 }
@@ -114,7 +120,7 @@ function arm64(vitestArgs) {
   const node = ensureNode(ARM64_NODE, 'arm64')
   // vite looks for its bundler's binding here before its package; the rest of node_modules is
   // JavaScript and serves both architectures.
-  const env = envWith(node, { NAPI_RS_NATIVE_LIBRARY_PATH: rolldownArm64() })
+  const env = envWith(node, { NAPI_RS_NATIVE_LIBRARY_PATH: rolldownBinding('linux-arm64-gnu') })
   const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs')
   // Emulation runs the code many times slower: the tests' time limits and bounded waits, there to
   // stop a hang, get five times the room (TURBOKAFKA_TEST_PATIENCE; timings are never asserted).
@@ -126,12 +132,40 @@ function arm64(vitestArgs) {
   run('arm64 benchmark smoke run (qemu; not a measurement)', node, bench, env, 'C librdkafka, producev per message')
 }
 
+/** @param {string[]} vitestArgs */
+function muslTests(vitestArgs) {
+  const prebuild = path.join(root, 'prebuilds', 'linux-x64', 'turbokafka.musl.node')
+  if (!fs.existsSync(prebuild)) {
+    console.error(
+      'test-node: no prebuilds/linux-x64/turbokafka.musl.node; make it with `node scripts/prebuild-musl.js`',
+    )
+    process.exit(1)
+  }
+  const { node, env: muslEnv, version } = ensureMuslNode()
+  // No LIBC in the environment: the loader must find the musl binary by itself.
+  /** @type {NodeJS.ProcessEnv} */
+  const env = { ...muslEnv, NAPI_RS_NATIVE_LIBRARY_PATH: rolldownBinding('linux-x64-musl') }
+  delete env.LIBC
+  const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs')
+  run(`musl tests on Node ${version} (musl 1.2.5)`, node, [vitest, 'run', ...ARM64_FILES, ...vitestArgs], env)
+  const bench = ['bench/run.js', '--messages', '50000', '--repeat', '1', '--sizes', '100', '--engines', 'c,native']
+  bench.push('--workloads', 'produce,consume', '--duration', '2', '--rate', '1000')
+  // The C baseline stays the glibc one (this machine runs it beside the musl Node).
+  run('musl benchmark smoke run', node, bench, env, 'turbokafka produceBatch(Buffer[])')
+}
+
 function main() {
   const args = process.argv.slice(2)
   const dash = args.indexOf('--')
   const own = dash >= 0 ? args.slice(0, dash) : args
   const vitestArgs = dash >= 0 ? args.slice(dash + 1) : []
-  if (own.includes('--arm64')) {
+  if (own.includes('--musl')) {
+    if (own.length !== 1) {
+      console.error('usage: test-node.js --musl [-- vitest args]')
+      process.exit(2)
+    }
+    muslTests(vitestArgs)
+  } else if (own.includes('--arm64')) {
     if (own.length !== 1) {
       console.error('usage: test-node.js --arm64 [-- vitest args]')
       process.exit(2)
