@@ -230,6 +230,28 @@ function glibcVersion(): string | undefined {
   return header?.glibcVersionRuntime
 }
 
+/**
+ * 'musl' when this Node runs on musl: Node's diagnostic report names a glibc runtime version only
+ * on glibc. node-gyp-build only recognises Alpine (by /etc/alpine-release) unless LIBC is set.
+ */
+function onMusl(): boolean {
+  return process.platform === 'linux' && process.report !== undefined && glibcVersion() === undefined
+}
+
+/**
+ * node-gyp-build, loaded so that it picks the musl prebuild on any musl system: it reads LIBC
+ * once, when first loaded, so LIBC is set for that moment only (and only when unset).
+ */
+function nodeGypBuild(req: NodeJS.Require): { resolve(dir: string): string } {
+  const hint = process.env.LIBC === undefined && onMusl()
+  if (hint) process.env.LIBC = 'musl'
+  try {
+    return req('node-gyp-build') as { resolve(dir: string): string }
+  } finally {
+    if (hint) delete process.env.LIBC
+  }
+}
+
 /** Turns a loader failure into an explanation of the cause and the fix; the original is the cause. */
 export function explainLoadError(err: unknown, root: string, forced?: string, loading?: string): Error {
   const message = err instanceof Error ? err.message : String(err)
@@ -267,7 +289,7 @@ export function explainLoadError(err: unknown, root: string, forced?: string, lo
         : `${what} does not match the libraries it was built against (undefined symbol ${m[1]}): an ABI mismatch, ` +
           `usually a source build run against a different librdkafka. ${REBUILD}`
   } else if (
-    /invalid ELF header|wrong ELF class|file too short|ELF file's (OS ABI|machine)|not a dynamic executable/.test(
+    /invalid ELF header|wrong ELF class|file too short|ELF file's (OS ABI|machine)|not a dynamic executable|Exec format error/.test(
       message,
     )
   ) {
@@ -290,10 +312,7 @@ export function loadAddon(root: string, forced?: string): { addon: Binding; file
   let file: string | undefined
   try {
     const req = createRequire(__filename)
-    file =
-      forced !== undefined
-        ? path.resolve(forced)
-        : (req('node-gyp-build') as { resolve(dir: string): string }).resolve(root)
+    file = forced !== undefined ? path.resolve(forced) : nodeGypBuild(req).resolve(root)
     return { addon: req(file) as Binding, file }
   } catch (err) {
     throw explainLoadError(err, root, forced, file)

@@ -255,19 +255,15 @@ export function freePort(): Promise<number> {
   })
 }
 
-/** The glibc dynamic loader of each architecture the package has a prebuild for. */
-const DYNAMIC_LOADERS: Record<string, string> = {
-  x64: '/lib64/ld-linux-x86-64.so.2',
-  arm64: '/lib/ld-linux-aarch64.so.1',
-}
-
 /**
- * What ldd prints for a binary of this process's architecture: the libraries it loads and where
- * from. Asked of the architecture's dynamic loader itself (`--list`, which ldd runs), because
- * under emulation (npm run test:arm64) the system's ldd only knows the host's loaders.
+ * What ldd prints for a binary this process could load: the libraries it needs and where from.
+ * Asked of the dynamic loader this very process runs on (`--list`, which is what ldd runs; musl's
+ * loader takes it too), found in /proc/self/maps: under emulation (npm run test:arm64) the
+ * system's ldd only knows the host's loaders, and the musl tier's loader is not in /lib.
  */
 export function ldd(file: string): string {
-  const loader = DYNAMIC_LOADERS[process.arch]
-  if (!loader) throw new Error(`no glibc dynamic loader known for ${process.arch}`)
+  const maps = readFileSync('/proc/self/maps', 'utf8')
+  const loader = /\s(\/\S*\/ld-(?:linux|musl)[^/\s]*\.so[.\d]*)$/m.exec(maps)?.[1]
+  if (!loader) throw new Error('no dynamic loader in /proc/self/maps')
   return execFileSync(loader, ['--list', file], { encoding: 'utf8' })
 }

@@ -14,8 +14,10 @@ import { installInto, pack, root, succeeded } from './packing'
 const work = mkdtempSync(path.join(tmpdir(), 'turbokafka-install-'))
 const app = path.join(work, 'app')
 const installed = path.join(app, 'node_modules/turbokafka')
-// The prebuild this machine loads: prebuilds/linux-x64 here, prebuilds/linux-arm64 under npm run test:arm64.
-const ownPrebuild = `prebuilds/${process.platform}-${process.arch}/turbokafka.glibc.node`
+// The prebuild this machine loads: linux-x64's glibc one here, linux-arm64's under npm run
+// test:arm64, linux-x64's musl one under npm run test:musl (Node names a glibc only on glibc).
+const glibc = (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime
+const ownPrebuild = `prebuilds/${process.platform}-${process.arch}/turbokafka.${glibc ? 'glibc' : 'musl'}.node`
 let tarball = ''
 let packed: string[] = []
 let installLog = ''
@@ -73,7 +75,7 @@ describe('npm pack and install', () => {
       /^README\.md$/,
       /^LICENSE$/,
       /^dist\/(cjs|esm)\/[\w/.-]+\.(js|mjs|d\.ts|d\.mts)$/,
-      /^prebuilds\/linux-(x64|arm64)\/turbokafka\.glibc\.node$/,
+      /^prebuilds\/linux-(x64|arm64)\/turbokafka\.(glibc|musl)\.node$/,
       /^native\/[\w]+\.(cc|h|map)$/,
       /^native\/build\.json$/,
       /^binding\.gyp$/,

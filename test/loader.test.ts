@@ -36,8 +36,8 @@ describe('loader explanations', () => {
   })
 
   it('says there is no prebuild for this platform and libc, lists those the package has, and falls back to kafkajs', () => {
-    // node-gyp-build picks by libc; LIBC=musl makes this machine look like Alpine, and
-    // PREBUILDS_ONLY ignores a local build/.
+    // node-gyp-build picks by libc; LIBC=uclibc names a C library the package has no binary
+    // for, and PREBUILDS_ONLY ignores a local build/.
     const script = `
       const { Producer } = require('./dist/cjs/index.js')
       const out = {}
@@ -49,12 +49,12 @@ describe('loader explanations', () => {
     const r = spawnSync(process.execPath, ['-e', script], {
       cwd: root,
       encoding: 'utf8',
-      env: { ...process.env, LIBC: 'musl', PREBUILDS_ONLY: '1', TURBOKAFKA_NATIVE_PATH: '' },
+      env: { ...process.env, LIBC: 'uclibc', PREBUILDS_ONLY: '1', TURBOKAFKA_NATIVE_PATH: '' },
       timeout: 30_000,
     })
     expect(r.status, r.stderr).toBe(0)
     const out = JSON.parse(r.stdout)
-    expect(out.message).toContain(`there is no prebuilt binary for ${process.platform}-${process.arch} (musl)`)
+    expect(out.message).toContain(`there is no prebuilt binary for ${process.platform}-${process.arch} (uclibc)`)
     expect(out.message).toContain('(the package has linux-arm64 (glibc), linux-x64 (glibc))')
     expect(out.message).toContain('apk add build-base python3 pkgconf librdkafka-dev')
     expect(out.engine).toBe('kafkajs')

@@ -12,7 +12,12 @@ import { gssapiAttempt, ldd } from './helpers'
 const root = path.join(__dirname, '..')
 const tuple = `${process.platform}-${process.arch}`
 const prebuildDir = path.join(root, 'prebuilds', tuple)
-const prebuild = path.join(prebuildDir, 'turbokafka.glibc.node')
+// The binary for this process's C library: Node's report names a glibc runtime only on glibc
+// (npm run test:musl runs this file on musl).
+const libc = (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime
+  ? 'glibc'
+  : 'musl'
+const prebuild = path.join(prebuildDir, `turbokafka.${libc}.node`)
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { fingerprint } = require('../scripts/fingerprint.js') as { fingerprint(): string }
