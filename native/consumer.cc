@@ -87,6 +87,11 @@ Consumer::~Consumer() {
 void Consumer::OnEnvTeardown(void* arg) {
   Consumer* self = static_cast<Consumer*>(arg);
   self->closing_ = true;
+  // Node closes and frees the thread-safe function with the environment, in a cleanup hook that
+  // runs after this one; the destructor (GC finalization during the same teardown) must not
+  // release it afterwards: that locked a freed mutex (libuv aborts when the lock fails, as musl's
+  // does on freed memory; glibc's went through silently).
+  self->released_ = true;
   // A close() on the pool may hold the lock while leaving the group; do not wait for it here.
   // It destroys the handle itself; just make sure no callback reaches this object any more.
   std::unique_lock<std::mutex> lock(self->teardown_mu_, std::try_to_lock);
