@@ -14,10 +14,10 @@ afterAll(() => rmSync(work, { recursive: true, force: true }))
 describe('install where no prebuild fits and nothing can be built (system tier: needs python3 and make for node-gyp)', () => {
   it('fails the install and says what to install', () => {
     const { tarball } = pack(work)
-    // LIBC=musl: node-gyp-build takes this machine for Alpine, so no prebuild fits and it builds
-    // from source; pkg-config then finds no librdkafka.
-    const r = installInto(path.join(work, 'musl'), tarball, {
-      LIBC: 'musl',
+    // LIBC=uclibc: a C library the package has no binary for, so no prebuild fits and
+    // node-gyp-build builds from source; pkg-config then finds no librdkafka.
+    const r = installInto(path.join(work, 'uclibc'), tarball, {
+      LIBC: 'uclibc',
       PKG_CONFIG_LIBDIR: '/nonexistent',
       PKG_CONFIG_PATH: '',
     })
