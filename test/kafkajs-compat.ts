@@ -45,6 +45,23 @@ export function kafkajsSuite(name: string, lib: Lib, target: CompatTarget): void
     new lib.Kafka({ clientId: 'conformance', brokers: target.servers().split(','), logLevel: lib.logLevel.NOTHING })
   const consumerOf = (k: InstanceType<Lib['Kafka']>, groupId: string) =>
     k.consumer({ groupId, ...target.consumer, maxWaitTimeInMs: 100 })
+  /**
+   * A one-partition topic holding `count` values `${letter}0`, `${letter}1`, ..., and a consumer
+   * of a fresh group, connected and subscribed from the beginning (not running yet).
+   */
+  const seeded = async (prefix: string, letter: string, count: number) => {
+    const topic = target.uniqueTopic(prefix)
+    await target.createTopic(topic, 1)
+    const k = kafka()
+    const producer = k.producer(target.producer)
+    await producer.connect()
+    await producer.send({ topic, messages: Array.from({ length: count }, (_, i) => ({ value: `${letter}${i}` })) })
+    await producer.disconnect()
+    const consumer = consumerOf(k, target.uniqueTopic(`${prefix}-g`))
+    await consumer.connect()
+    await consumer.subscribe({ topic, fromBeginning: true })
+    return { topic, consumer }
+  }
 
   describe(`kafkajs API conformance: ${name}`, () => {
     it('send and sendBatch answer RecordMetadata per partition; concurrent sends each get their own', async () => {
@@ -200,16 +217,7 @@ export function kafkajsSuite(name: string, lib: Lib, target: CompatTarget): void
     })
 
     it('eachBatch with manual resolveOffset, heartbeat and commitOffsetsIfNecessary', async () => {
-      const topic = target.uniqueTopic('kc-batch')
-      await target.createTopic(topic, 1)
-      const k = kafka()
-      const producer = k.producer(target.producer)
-      await producer.connect()
-      await producer.send({ topic, messages: Array.from({ length: 30 }, (_, i) => ({ value: `b${i}` })) })
-      await producer.disconnect()
-      const consumer = consumerOf(k, target.uniqueTopic('kc-batch-g'))
-      await consumer.connect()
-      await consumer.subscribe({ topic, fromBeginning: true })
+      const { topic, consumer } = await seeded('kc-batch', 'b', 30)
       const values: string[] = []
       let uncommitted: unknown
       let lastOffset = ''
@@ -247,16 +255,7 @@ export function kafkajsSuite(name: string, lib: Lib, target: CompatTarget): void
     })
 
     it('pause() from a handler stops the partition until resume, and nothing is skipped', async () => {
-      const topic = target.uniqueTopic('kc-pause')
-      await target.createTopic(topic, 1)
-      const k = kafka()
-      const producer = k.producer(target.producer)
-      await producer.connect()
-      await producer.send({ topic, messages: Array.from({ length: 20 }, (_, i) => ({ value: `p${i}` })) })
-      await producer.disconnect()
-      const consumer = consumerOf(k, target.uniqueTopic('kc-pause-g'))
-      await consumer.connect()
-      await consumer.subscribe({ topic, fromBeginning: true })
+      const { consumer } = await seeded('kc-pause', 'p', 20)
       const values: string[] = []
       let resume: (() => void) | undefined
       let pausedOnce = false
@@ -290,16 +289,7 @@ export function kafkajsSuite(name: string, lib: Lib, target: CompatTarget): void
     })
 
     it('seek() replays from an offset, and a handler that throws gets its message again', async () => {
-      const topic = target.uniqueTopic('kc-seek')
-      await target.createTopic(topic, 1)
-      const k = kafka()
-      const producer = k.producer(target.producer)
-      await producer.connect()
-      await producer.send({ topic, messages: Array.from({ length: 10 }, (_, i) => ({ value: `s${i}` })) })
-      await producer.disconnect()
-      const consumer = consumerOf(k, target.uniqueTopic('kc-seek-g'))
-      await consumer.connect()
-      await consumer.subscribe({ topic, fromBeginning: true })
+      const { topic, consumer } = await seeded('kc-seek', 's', 10)
       const values: string[] = []
       let failed = false
       let sought = false
