@@ -32,7 +32,7 @@ const root = path.join(__dirname, '..')
 const PATIENCE = 5
 
 /** The test files that exercise the native binary, run on arm64 and on musl. */
-const ARM64_FILES = [
+const BINARY_FILES = [
   'test/prebuild.test.ts',
   'test/loader.test.ts',
   'test/producer.test.ts',
@@ -100,13 +100,29 @@ function rolldownBinding(target) {
   return file
 }
 
+/**
+ * One prebuild's run in a Node of its own platform: the binary's test files, then a short bench
+ * run whose output must show `mustSay`.
+ * @param {{ what: string, node: string, env: NodeJS.ProcessEnv, vitestArgs: string[], bench: string[],
+ *   mustSay: string }} how
+ */
+function binaryRun(how) {
+  const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs')
+  run(`${how.what} tests`, how.node, [vitest, 'run', ...BINARY_FILES, ...how.vitestArgs], how.env)
+  const bench = ['bench/run.js', '--repeat', '1', '--sizes', '100', '--engines', 'c,native']
+  run(`${how.what} benchmark smoke run (not a measurement)`, how.node, [...bench, ...how.bench], how.env, how.mustSay)
+}
+
+/** Exits naming how to make it when the prebuild a run tests is missing. @param {string} file @param {string} makeWith */
+function requirePrebuild(file, makeWith) {
+  if (fs.existsSync(path.join(root, file))) return
+  console.error(`test-node: no ${file}; make it with \`${makeWith}\``)
+  process.exit(1)
+}
+
 /** @param {string[]} vitestArgs */
 function arm64(vitestArgs) {
-  const prebuild = path.join(root, 'prebuilds', 'linux-arm64', 'turbokafka.glibc.node')
-  if (!fs.existsSync(prebuild)) {
-    console.error('test-node: no prebuilds/linux-arm64 binary; make it with `npm run prebuild -- --arch arm64`')
-    process.exit(1)
-  }
+  requirePrebuild('prebuilds/linux-arm64/turbokafka.glibc.node', 'npm run prebuild -- --arch arm64')
   if (!binfmtRegistered('arm64')) {
     console.error(
       [
@@ -119,39 +135,41 @@ function arm64(vitestArgs) {
   }
   const node = ensureNode(ARM64_NODE, 'arm64')
   // vite looks for its bundler's binding here before its package; the rest of node_modules is
-  // JavaScript and serves both architectures.
-  const env = envWith(node, { NAPI_RS_NATIVE_LIBRARY_PATH: rolldownBinding('linux-arm64-gnu') })
-  const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs')
-  // Emulation runs the code many times slower: the tests' time limits and bounded waits, there to
-  // stop a hang, get five times the room (TURBOKAFKA_TEST_PATIENCE; timings are never asserted).
-  env.TURBOKAFKA_TEST_PATIENCE = String(PATIENCE)
+  // JavaScript and serves both architectures. Emulation runs the code many times slower: the
+  // tests' time limits and bounded waits, there to stop a hang, get five times the room
+  // (TURBOKAFKA_TEST_PATIENCE; timings are never asserted).
+  const env = envWith(node, {
+    NAPI_RS_NATIVE_LIBRARY_PATH: rolldownBinding('linux-arm64-gnu'),
+    TURBOKAFKA_TEST_PATIENCE: String(PATIENCE),
+  })
   const limits = [`--testTimeout=${PATIENCE * 60_000}`, `--hookTimeout=${PATIENCE * 30_000}`]
-  run(`arm64 tests on Node ${ARM64_NODE} (qemu)`, node, [vitest, 'run', ...limits, ...ARM64_FILES, ...vitestArgs], env)
-  const bench = ['bench/run.js', '--messages', '20000', '--repeat', '1', '--sizes', '100', '--engines', 'c,native']
-  bench.push('--duration', '2', '--rate', '1000')
-  run('arm64 benchmark smoke run (qemu; not a measurement)', node, bench, env, 'C librdkafka, producev per message')
+  binaryRun({
+    what: `arm64 (Node ${ARM64_NODE}, qemu)`,
+    node,
+    env,
+    vitestArgs: [...limits, ...vitestArgs],
+    bench: ['--messages', '20000', '--duration', '2', '--rate', '1000'],
+    mustSay: 'C librdkafka, producev per message',
+  })
 }
 
 /** @param {string[]} vitestArgs */
 function muslTests(vitestArgs) {
-  const prebuild = path.join(root, 'prebuilds', 'linux-x64', 'turbokafka.musl.node')
-  if (!fs.existsSync(prebuild)) {
-    console.error(
-      'test-node: no prebuilds/linux-x64/turbokafka.musl.node; make it with `node scripts/prebuild-musl.js`',
-    )
-    process.exit(1)
-  }
-  const { node, env: muslEnv, version } = ensureMuslNode()
+  requirePrebuild('prebuilds/linux-x64/turbokafka.musl.node', 'npm run prebuild:musl')
+  const { node, env: muslEnv, version, musl } = ensureMuslNode()
   // No LIBC in the environment: the loader must find the musl binary by itself.
   /** @type {NodeJS.ProcessEnv} */
   const env = { ...muslEnv, NAPI_RS_NATIVE_LIBRARY_PATH: rolldownBinding('linux-x64-musl') }
   delete env.LIBC
-  const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs')
-  run(`musl tests on Node ${version} (musl 1.2.5)`, node, [vitest, 'run', ...ARM64_FILES, ...vitestArgs], env)
-  const bench = ['bench/run.js', '--messages', '50000', '--repeat', '1', '--sizes', '100', '--engines', 'c,native']
-  bench.push('--workloads', 'produce,consume', '--duration', '2', '--rate', '1000')
   // The C baseline stays the glibc one (this machine runs it beside the musl Node).
-  run('musl benchmark smoke run', node, bench, env, 'turbokafka produceBatch(Buffer[])')
+  binaryRun({
+    what: `musl (Node ${version}, musl ${musl})`,
+    node,
+    env,
+    vitestArgs,
+    bench: ['--messages', '50000', '--workloads', 'produce,consume', '--duration', '2', '--rate', '1000'],
+    mustSay: 'turbokafka produceBatch(Buffer[])',
+  })
 }
 
 function main() {
@@ -159,21 +177,15 @@ function main() {
   const dash = args.indexOf('--')
   const own = dash >= 0 ? args.slice(0, dash) : args
   const vitestArgs = dash >= 0 ? args.slice(dash + 1) : []
-  if (own.includes('--musl')) {
-    if (own.length !== 1) {
-      console.error('usage: test-node.js --musl [-- vitest args]')
-      process.exit(2)
-    }
-    muslTests(vitestArgs)
-  } else if (own.includes('--arm64')) {
-    if (own.length !== 1) {
-      console.error('usage: test-node.js --arm64 [-- vitest args]')
-      process.exit(2)
-    }
-    arm64(vitestArgs)
-  } else {
-    matrix(own, vitestArgs)
+  /** @type {Record<string, (vitestArgs: string[]) => void>} */
+  const modes = { '--arm64': arm64, '--musl': muslTests }
+  const mode = own.find((a) => Object.hasOwn(modes, a))
+  if (!mode) return matrix(own, vitestArgs)
+  if (own.length !== 1) {
+    console.error(`usage: test-node.js ${mode} [-- vitest args]`)
+    process.exit(2)
   }
+  modes[mode](vitestArgs)
 }
 
 main()

@@ -255,6 +255,12 @@ export function freePort(): Promise<number> {
   })
 }
 
+/** The C library this process runs on: Node's report names a glibc runtime only on glibc. */
+export function runtimeLibc(): 'glibc' | 'musl' {
+  const report = process.report.getReport() as { header: { glibcVersionRuntime?: string } }
+  return report.header.glibcVersionRuntime ? 'glibc' : 'musl'
+}
+
 /**
  * What ldd prints for a binary this process could load: the libraries it needs and where from.
  * Asked of the dynamic loader this very process runs on (`--list`, which is what ldd runs; musl's

@@ -8,16 +8,15 @@ import path from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { ldd } from './helpers'
+import { ldd, runtimeLibc } from './helpers'
 import { installInto, pack, root, succeeded } from './packing'
 
 const work = mkdtempSync(path.join(tmpdir(), 'turbokafka-install-'))
 const app = path.join(work, 'app')
 const installed = path.join(app, 'node_modules/turbokafka')
 // The prebuild this machine loads: linux-x64's glibc one here, linux-arm64's under npm run
-// test:arm64, linux-x64's musl one under npm run test:musl (Node names a glibc only on glibc).
-const glibc = (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime
-const ownPrebuild = `prebuilds/${process.platform}-${process.arch}/turbokafka.${glibc ? 'glibc' : 'musl'}.node`
+// test:arm64, linux-x64's musl one under npm run test:musl.
+const ownPrebuild = `prebuilds/${process.platform}-${process.arch}/turbokafka.${runtimeLibc()}.node`
 let tarball = ''
 let packed: string[] = []
 let installLog = ''

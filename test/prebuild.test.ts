@@ -7,17 +7,13 @@ import path from 'node:path'
 
 import { afterAll, describe, expect, it } from 'vitest'
 
-import { gssapiAttempt, ldd } from './helpers'
+import { gssapiAttempt, ldd, runtimeLibc } from './helpers'
 
 const root = path.join(__dirname, '..')
 const tuple = `${process.platform}-${process.arch}`
 const prebuildDir = path.join(root, 'prebuilds', tuple)
-// The binary for this process's C library: Node's report names a glibc runtime only on glibc
-// (npm run test:musl runs this file on musl).
-const libc = (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime
-  ? 'glibc'
-  : 'musl'
-const prebuild = path.join(prebuildDir, `turbokafka.${libc}.node`)
+// The binary for this process's C library (npm run test:musl runs this file on musl).
+const prebuild = path.join(prebuildDir, `turbokafka.${runtimeLibc()}.node`)
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { fingerprint } = require('../scripts/fingerprint.js') as { fingerprint(): string }
